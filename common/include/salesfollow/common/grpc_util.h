@@ -1,0 +1,21 @@
+// Small helpers shared by the gRPC handlers.
+#pragma once
+
+#include <google/protobuf/timestamp.pb.h>
+#include <grpcpp/server_context.h>
+
+#include <chrono>
+
+#include "salesfollow/common/clock.h"
+
+namespace salesfollow {
+
+// How long a handler may still wait for a resource (a pooled connection):
+// the client's remaining deadline, capped by `cap`. Never negative.
+std::chrono::milliseconds remaining_budget(const grpc::ServerContext& context,
+                                           std::chrono::milliseconds cap);
+
+google::protobuf::Timestamp to_timestamp(TimePoint t);
+TimePoint from_timestamp(const google::protobuf::Timestamp& t);
+
+}  // namespace salesfollow
