@@ -327,6 +327,13 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
   const int signal_number = signals.wait();
   log::info("shutdown_requested", {{"signal", signal_number},
                                    {"drain_timeout_ms", config.drain_timeout.count()}});
+  // A handler stuck past the drain deadline (e.g. blocked in the database
+  // until its read timeout) must not keep the process alive for ever.
+  std::thread([limit = config.drain_timeout + config.shutdown_delay + std::chrono::seconds(10)] {
+    std::this_thread::sleep_for(limit);
+    log::error("shutdown_timed_out", {{"after_ms", limit.count()}});
+    std::_Exit(kExitFailure);
+  }).detach();
   health_monitor.stop();
   health->SetServingStatus(false);
   if (config.shutdown_delay.count() > 0) std::this_thread::sleep_for(config.shutdown_delay);

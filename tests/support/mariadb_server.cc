@@ -54,10 +54,14 @@ MariaDbServer::MariaDbServer() {
   port_ = free_local_port();
   const std::string install_db =
       find_program({"/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db"});
-  const int status = run_and_wait(
-      {install_db, "--no-defaults", "--datadir=" + (base_ / "data").string(), "--user=root",
-       "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"},
-      base_ / "install.log", std::chrono::seconds(120));
+  // A private temporary directory: bootstraps running side by side (ctest -j)
+  // otherwise collide on temporary table files in /tmp.
+  std::filesystem::create_directories(base_ / "tmp");
+  const int install_pid =
+      spawn({install_db, "--no-defaults", "--datadir=" + (base_ / "data").string(), "--user=root",
+             "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"},
+            {{"TMPDIR", (base_ / "tmp").string()}}, base_ / "install.log");
+  const int status = wait_for_exit(install_pid, std::chrono::seconds(120)).value_or(-1);
   if (status != 0) {
     throw std::runtime_error("mariadb-install-db failed; see " + (base_ / "install.log").string());
   }
@@ -78,7 +82,7 @@ void MariaDbServer::start() {
   const std::string mariadbd = find_program({"/usr/sbin/mariadbd", "/usr/sbin/mysqld"});
   pid_ = spawn({mariadbd, "--no-defaults", "--datadir=" + (base_ / "data").string(),
                 "--socket=" + (base_ / "mysqld.sock").string(), "--port=" + std::to_string(port_),
-                "--bind-address=127.0.0.1", "--user=root",
+                "--bind-address=127.0.0.1", "--user=root", "--tmpdir=" + (base_ / "tmp").string(),
                 "--pid-file=" + (base_ / "mariadbd.pid").string(),
                 "--log-error=" + (base_ / "error.log").string(), "--skip-name-resolve",
                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs, builds and starts the whole system on a local MariaDB:
+# database, migrations, customer-service, followup-service, report-worker,
+# then loads the sample data. Stop it with scripts/stop-all.sh.
+#
+# Environment: SALESFOLLOW_RUN_DIR (default .run), BUILD_PRESET (default release),
+# SKIP_INSTALL=1 to skip apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+run_dir=$(realpath -m "${SALESFOLLOW_RUN_DIR:-.run}")
+preset=${BUILD_PRESET:-release}
+mkdir -p "$run_dir/logs" "$run_dir/pids"
+
+step() { echo "==> $*"; }
+
+if [ "${SKIP_INSTALL:-0}" != 1 ]; then
+  step "installing system packages"
+  bash scripts/install-deps.sh
+fi
+
+step "building ($preset)"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
+bin="$root/build/$preset"
+
+step "starting MariaDB"
+bash scripts/db.sh start "$run_dir/mariadb"
+# shellcheck disable=SC1091
+source "$run_dir/mariadb/env"
+
+step "applying migrations"
+"$bin/tools/migrate/salesfollow-migrate"
+
+bash scripts/stop-all.sh --services-only >/dev/null 2>&1 || true
+
+start_process() {
+  local name=$1 path=$2 grpc_port=$3 metrics_port=$4
+  shift 4
+  local log="$run_dir/logs/$name.log"
+  : >"$log"
+  nohup "$path" --grpc-listen="127.0.0.1:$grpc_port" --metrics-listen="127.0.0.1:$metrics_port" \
+    "$@" >>"$log" 2>&1 &
+  echo $! >"$run_dir/pids/$name.pid"
+  for _ in $(seq 1 300); do
+    if grep -q '"event":"listening"' "$log"; then return 0; fi
+    if ! kill -0 "$(cat "$run_dir/pids/$name.pid")" 2>/dev/null; then
+      echo "start-all: $name exited; its log:" >&2
+      cat "$log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "start-all: $name did not start listening; see $log" >&2
+  exit 1
+}
+
+step "starting the services"
+start_process customer-service "$bin/customer-service/customer-service" 50051 9461
+start_process followup-service "$bin/followup-service/followup-service" 50052 9462
+start_process report-worker "$bin/report-worker/report-worker" 50053 9463
+
+cat <<INFO
+
+The system is running:
+  customer-service  gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9461/metrics
+  followup-service  gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9462/metrics
+  report-worker     gRPC 127.0.0.1:50053   metrics http://127.0.0.1:9463/metrics
+  MariaDB           127.0.0.1:$SALESFOLLOW_DB_PORT  database salesfollow (settings: $run_dir/mariadb/env)
+  logs              $run_dir/logs/
+Stop everything with: bash scripts/stop-all.sh
+INFO

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs packages, builds the dev preset and runs
+# every unit and integration test (each integration test binary starts its own
+# MariaDB), then does the same in the ASan+UBSan build.
+#
+#   bash scripts/test.sh           everything (what CI runs)
+#   bash scripts/test.sh --quick   the dev build only
+# Exits non-zero when any build or test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+presets=(dev asan)
+[ "${1:-}" = "--quick" ] && presets=(dev)
+
+if [ "${SKIP_INSTALL:-0}" != 1 ]; then bash scripts/install-deps.sh; fi
+
+status=0
+for preset in "${presets[@]}"; do
+  echo "==> build: $preset"
+  start=$(date +%s)
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  echo "==> tests: $preset (build took $(( $(date +%s) - start )) s)"
+  start=$(date +%s)
+  if ! ctest --preset "$preset"; then status=1; fi
+  echo "==> tests: $preset took $(( $(date +%s) - start )) s"
+done
+exit $status
