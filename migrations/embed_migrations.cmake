@@ -1,4 +1,6 @@
-# cmake -DOUTPUT=file.cc -DFILES="a.sql;b.sql" -P embed_migrations.cmake
+# cmake -DOUTPUT=file.cc -DSOURCE_DIR=migrations -P embed_migrations.cmake
+file(GLOB FILES ${SOURCE_DIR}/V*.sql)
+list(SORT FILES)
 set(body "")
 foreach(file IN LISTS FILES)
   get_filename_component(name "${file}" NAME)

@@ -29,6 +29,19 @@ bash scripts/db.sh start "$run_dir/mariadb"
 # shellcheck disable=SC1091
 source "$run_dir/mariadb/env"
 
+step "creating development secrets (kept in $run_dir/secrets)"
+secrets="$run_dir/secrets"
+mkdir -p "$secrets"
+(
+  umask 077
+  [ -s "$secrets/token-secret" ] || head -c 48 /dev/urandom | base64 -w0 >"$secrets/token-secret"
+  [ -s "$secrets/contact-keys" ] || echo "k1=$(head -c 32 /dev/urandom | base64 -w0)" >"$secrets/contact-keys"
+  [ -s "$secrets/blind-index-key" ] || head -c 32 /dev/urandom | base64 -w0 >"$secrets/blind-index-key"
+)
+export SALESFOLLOW_TOKEN_SECRET_FILE="$secrets/token-secret"
+export SALESFOLLOW_CONTACT_KEYS_FILE="$secrets/contact-keys"
+export SALESFOLLOW_BLIND_INDEX_KEY_FILE="$secrets/blind-index-key"
+
 step "applying migrations"
 "$bin/tools/migrate/salesfollow-migrate"
 
@@ -60,6 +73,14 @@ start_process customer-service "$bin/customer-service/customer-service" 50051 94
 start_process followup-service "$bin/followup-service/followup-service" 50052 9462
 start_process report-worker "$bin/report-worker/report-worker" 50053 9463
 
+step "loading sample data"
+"$bin/tools/seed/salesfollow-seed" --customer-service=127.0.0.1:50051
+
+token() { "$bin/tools/token/salesfollow-token" --user="$1" --name="$2" --role="$3" --team="$4"; }
+token xiaowang 小王 rep team1 >"$secrets/token-xiaowang"
+token manager1 经理 manager team1 >"$secrets/token-manager1"
+token admin 管理员 admin "" >"$secrets/token-admin"
+
 cat <<INFO
 
 The system is running:
@@ -68,5 +89,6 @@ The system is running:
   report-worker     gRPC 127.0.0.1:50053   metrics http://127.0.0.1:9463/metrics
   MariaDB           127.0.0.1:$SALESFOLLOW_DB_PORT  database salesfollow (settings: $run_dir/mariadb/env)
   logs              $run_dir/logs/
+  bearer tokens     $secrets/token-{xiaowang,manager1,admin}  (24 h; make more with build/$preset/tools/token/salesfollow-token)
 Stop everything with: bash scripts/stop-all.sh
 INFO

@@ -3,9 +3,48 @@
 #include <soci/mysql/soci-mysql.h>
 #include <soci/soci.h>
 
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "salesfollow/common/log.h"
 
 namespace salesfollow {
+
+grpc::Status make_status(grpc::StatusCode code, const std::string& message, const std::string& reason,
+                         const std::map<std::string, std::string>& metadata) {
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(code));
+  details.set_message(message);
+  google::rpc::ErrorInfo info;
+  info.set_reason(reason);
+  info.set_domain("salesfollow.v1");
+  for (const auto& [key, value] : metadata) (*info.mutable_metadata())[key] = value;
+  details.add_details()->PackFrom(info);
+  return {code, message, details.SerializeAsString()};
+}
+
+ServiceError invalid_field(const std::string& field, const std::string& problem) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, "INVALID_FIELD", field + ": " + problem,
+          {{"field", field}}};
+}
+
+ServiceError not_found(const std::string& resource) {
+  return {grpc::StatusCode::NOT_FOUND, "NOT_FOUND", resource + " does not exist",
+          {{"resource", resource}}};
+}
+
+ServiceError permission_denied(const std::string& message) {
+  return {grpc::StatusCode::PERMISSION_DENIED, "PERMISSION_DENIED", message};
+}
+
+ServiceError failed_precondition(const std::string& reason, const std::string& message) {
+  return {grpc::StatusCode::FAILED_PRECONDITION, reason, message};
+}
+
+ServiceError etag_mismatch(const std::string& resource) {
+  return {grpc::StatusCode::ABORTED, "ETAG_MISMATCH",
+          resource + " was changed by someone else (etag mismatch); read it again and retry",
+          {{"resource", resource}}};
+}
 
 DbErrorKind classify_mysql_error(unsigned int error_number) {
   switch (error_number) {
@@ -34,19 +73,22 @@ grpc::Status status_from_current_exception(const std::string& method) {
   try {
     throw;
   } catch (const ServiceError& e) {
-    return {e.code(), e.what()};
+    return make_status(e.code(), e.what(), e.reason(), e.metadata());
   } catch (const DatabaseUnavailable& e) {
     log::warn("database_unavailable", {{"method", method}, {"error", e.what()}});
-    return {grpc::StatusCode::UNAVAILABLE, std::string("database unavailable: ") + e.what()};
+    return make_status(grpc::StatusCode::UNAVAILABLE, std::string("database unavailable: ") + e.what(),
+                       "DATABASE_UNAVAILABLE");
   } catch (const soci::mysql_soci_error& e) {
     switch (classify_mysql_error(e.err_num_)) {
       case DbErrorKind::connection_lost:
       case DbErrorKind::unavailable:
         log::warn("database_unavailable", {{"method", method}, {"mysql_errno", e.err_num_}});
-        return {grpc::StatusCode::UNAVAILABLE, "database unavailable, retry later"};
+        return make_status(grpc::StatusCode::UNAVAILABLE, "database unavailable, retry later",
+                           "DATABASE_UNAVAILABLE");
       case DbErrorKind::retryable:
         log::warn("database_conflict", {{"method", method}, {"mysql_errno", e.err_num_}});
-        return {grpc::StatusCode::ABORTED, "concurrent update conflict, retry the request"};
+        return make_status(grpc::StatusCode::ABORTED, "concurrent update conflict, retry the request",
+                           "CONCURRENT_UPDATE");
       case DbErrorKind::other:
         break;
     }

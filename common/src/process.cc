@@ -145,6 +145,9 @@ void add_common_options(Options& options, const ProcessDefaults& defaults) {
   options.add({"test-clock-file", "",
                "TESTS ONLY: read the current time from this file (RFC 3339); never in production"});
   options.add({"log-level", "info", "debug, info, warn or error"});
+  options.add({"token-secret", "", "shared secret of the bearer tokens (HS256, >= 32 bytes); prefer --token-secret-file", true});
+  options.add({"token-secret-file", "", "file holding the token secret (a Kubernetes Secret)"});
+  options.add({"team-timezone", "Asia/Shanghai", "IANA time zone in which days, weeks and months are cut"});
 }
 
 CommonConfig read_common_config(Options& options, const std::string& component) {
@@ -199,6 +202,16 @@ CommonConfig read_common_config(Options& options, const std::string& component) 
                                     options.text("log-level")));
   }
   c.log_level = level.value_or(log::Level::info);
+  c.team_timezone = options.text("team-timezone");
+  try {
+    TeamCalendar{c.team_timezone};
+  } catch (const std::invalid_argument& e) {
+    options.add_problem(std::string("--team-timezone: ") + e.what());
+  }
+  c.token_secret = options.secret("token-secret");
+  if (!c.token_secret.empty() && c.token_secret.size() < 32) {
+    options.add_problem("--token-secret must hold at least 32 bytes");
+  }
   return c;
 }
 
@@ -272,7 +285,8 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
     return kExitDatabase;
   }
 
-  ProcessContext context{config, options, *clock, db, metrics->registry()};
+  const TeamCalendar calendar(config.team_timezone);
+  ProcessContext context{config, options, *clock, calendar, db, metrics->registry()};
   std::unique_ptr<ProcessComponent> component;
   try {
     component = spec.create(context);

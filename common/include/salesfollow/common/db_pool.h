@@ -108,6 +108,9 @@ class ConnectionPool {
 
   const DbConfig& config() const { return config_; }
 
+  // The MySQL error number of a SOCI error (0 when it is not a MySQL error).
+  static unsigned int mysql_error_number(const soci::soci_error& e);
+
  private:
   struct Idle {
     std::unique_ptr<soci::session> session;
@@ -115,7 +118,6 @@ class ConnectionPool {
   };
   struct Metrics;
 
-  static unsigned int mysql_error_number(const soci::soci_error& e);
   std::unique_ptr<soci::session> open_session();
   void give_back(std::unique_ptr<soci::session> session, std::uint64_t generation, bool broken);
   void retire_all_older_than(std::uint64_t generation);

@@ -11,20 +11,44 @@
 #include <grpcpp/support/status.h>
 
 #include <exception>
+#include <map>
 #include <stdexcept>
 #include <string>
 
 namespace salesfollow {
 
+// A failure the caller can act on. `reason` is a stable UPPER_SNAKE_CASE
+// identifier sent as google.rpc.ErrorInfo (domain "salesfollow.v1") with
+// `metadata` (e.g. {"field": "customer.industry"}); `message` says in words
+// what is wrong.
 class ServiceError : public std::runtime_error {
  public:
-  ServiceError(grpc::StatusCode code, const std::string& message)
-      : std::runtime_error(message), code_(code) {}
+  ServiceError(grpc::StatusCode code, std::string reason, const std::string& message,
+               std::map<std::string, std::string> metadata = {})
+      : std::runtime_error(message),
+        code_(code),
+        reason_(std::move(reason)),
+        metadata_(std::move(metadata)) {}
   grpc::StatusCode code() const { return code_; }
+  const std::string& reason() const { return reason_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
  private:
   grpc::StatusCode code_;
+  std::string reason_;
+  std::map<std::string, std::string> metadata_;
 };
+
+// Shorthands for the common cases.
+ServiceError invalid_field(const std::string& field, const std::string& problem);
+ServiceError not_found(const std::string& resource);
+ServiceError permission_denied(const std::string& message);
+ServiceError failed_precondition(const std::string& reason, const std::string& message);
+ServiceError etag_mismatch(const std::string& resource);
+
+// A status carrying google.rpc.Status with ErrorInfo in its details.
+grpc::Status make_status(grpc::StatusCode code, const std::string& message, const std::string& reason,
+                         const std::map<std::string, std::string>& metadata = {});
 
 // The database cannot be reached (down, restarting, or no free connection).
 class DatabaseUnavailable : public std::runtime_error {

@@ -20,6 +20,7 @@
 #include "salesfollow/common/db_pool.h"
 #include "salesfollow/common/log.h"
 #include "salesfollow/common/options.h"
+#include "salesfollow/common/team_calendar.h"
 
 namespace salesfollow {
 
@@ -43,6 +44,10 @@ struct CommonConfig {
   bool migrate_on_start = false;
   std::string test_clock_file;
   log::Level log_level = log::Level::info;
+  // Shared secret of the bearer tokens (HS256); empty when not configured.
+  std::string token_secret;
+  // IANA zone in which days, weeks and months are cut.
+  std::string team_timezone;
 };
 
 struct ProcessDefaults {
@@ -59,6 +64,7 @@ struct ProcessContext {
   const CommonConfig& config;
   Options& options;  // for the process's own options
   const Clock& clock;
+  const TeamCalendar& calendar;
   ConnectionPool& db;
   prometheus::Registry& metrics;
 };

@@ -1,0 +1,37 @@
+// Checks of request content that need no database (pure functions, unit-tested).
+#pragma once
+
+#include <string>
+
+#include "salesfollow/v1/customer.pb.h"
+
+namespace salesfollow::customer_service {
+
+// Limits (in characters) of the profile's text fields.
+inline constexpr std::size_t kMaxDisplayName = 200;
+inline constexpr std::size_t kMaxShortText = 100;
+inline constexpr std::size_t kMaxNeedDescription = 2000;
+inline constexpr std::size_t kMaxNotes = 10000;
+inline constexpr std::size_t kMaxReason = 1000;
+inline constexpr std::size_t kMaxNeedTags = 20;
+
+// Throws ServiceError INVALID_ARGUMENT naming the field, e.g.
+// "customer.contact.phone: must hold 5 to 20 digits". `prefix` is the field
+// path of the customer message ("customer" or "customers[3]").
+// `today` (YYYY-MM-DD, team time) bounds first_contact_date.
+void validate_customer_profile(const v1::Customer& customer, const std::string& prefix,
+                               const std::string& today);
+
+// A text field: valid UTF-8, no control characters except newline and tab in
+// multi-line fields, at most `max_chars` characters; `required` refuses empty.
+void validate_text(const std::string& value, const std::string& field, std::size_t max_chars,
+                   bool required, bool multi_line = false);
+
+// "YYYY-MM-DD" that names a real calendar day.
+bool is_calendar_date(const std::string& text);
+
+// Parses "customers/{id}"; throws INVALID_ARGUMENT naming `field`.
+std::uint64_t parse_customer_name(const std::string& name, const std::string& field = "name");
+std::string customer_name(std::uint64_t id);
+
+}  // namespace salesfollow::customer_service
