@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "salesfollow/common/text.h"
+
 namespace salesfollow::customer_service {
 
 struct ContactKeys {
@@ -53,9 +55,5 @@ std::string normalize_email(std::string_view email);   // trimmed, lower case
 // Trimmed, inner whitespace collapsed, full-width ASCII folded to half-width,
 // ASCII lower-cased: "  科技 有限公司 " and "科技　有限公司" match.
 std::string normalize_customer_name(std::string_view name);
-
-// UTF-8 helpers.
-bool is_valid_utf8(std::string_view text);
-std::size_t utf8_length(std::string_view text);
 
 }  // namespace salesfollow::customer_service

@@ -5,16 +5,10 @@
 
 #include <sstream>
 
+#include "salesfollow/common/sql_util.h"
+
 namespace salesfollow::customer_service {
 namespace {
-
-// Instants travel as microseconds since the epoch (exact, no text parsing);
-// the session time zone is UTC (see ConnectionPool).
-std::string micros(const std::string& column) {
-  return fmt::format("CAST(UNIX_TIMESTAMP({}) * 1000000 AS SIGNED)", column);
-}
-
-TimePoint from_micros(long long value) { return TimePoint(std::chrono::microseconds(value)); }
 
 const std::string& customer_columns() {
   static const std::string columns = fmt::format(
@@ -25,30 +19,14 @@ const std::string& customer_columns() {
       "c.notes, c.owner_id, c.team_id, c.stage, {}, c.deleted, {}, c.created_by, {}, {}, "
       "c.version, (SELECT GROUP_CONCAT(t.tag ORDER BY t.tag SEPARATOR ',') "
       "FROM customer_need_tags t WHERE t.customer_id = c.id)",
-      micros("c.stage_changed_at"), micros("c.deleted_at"), micros("c.created_at"),
-      micros("c.updated_at"));
+      micros_of("c.stage_changed_at"), micros_of("c.deleted_at"), micros_of("c.created_at"),
+      micros_of("c.updated_at"));
   return columns;
-}
-
-// Reads an integer column whatever width the driver chose for it.
-long long integer_at(const soci::row& row, std::size_t i) {
-  switch (row.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return row.get<int>(i);
-    case soci::dt_long_long: return row.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<long long>(row.get<unsigned long long>(i));
-    case soci::dt_double: return static_cast<long long>(row.get<double>(i));
-    case soci::dt_string: return std::stoll(row.get<std::string>(i));
-    default: throw std::runtime_error("unexpected column type for an integer");
-  }
 }
 
 std::optional<std::string> optional_text(const soci::row& row, std::size_t i) {
   if (row.get_indicator(i) == soci::i_null) return std::nullopt;
   return row.get<std::string>(i);
-}
-
-std::string text_at(const soci::row& row, std::size_t i) {
-  return row.get_indicator(i) == soci::i_null ? std::string() : row.get<std::string>(i);
 }
 
 std::vector<std::string> split_tags(const std::string& joined) {
@@ -109,12 +87,7 @@ struct Binder {
 }  // namespace
 
 std::string CustomerRepository::quote(const std::string& value) const {
-  auto* backend = static_cast<soci::mysql_session_backend*>(sql_.get_backend());  // NOLINT
-  std::string escaped(value.size() * 2 + 1, '\0');
-  const auto length =
-      mysql_real_escape_string(backend->conn_, escaped.data(), value.data(), value.size());
-  escaped.resize(length);
-  return "'" + escaped + "'";
+  return sql_quote(sql_, value);
 }
 
 std::vector<CustomerRecord> CustomerRepository::load_rows(
@@ -377,7 +350,7 @@ std::vector<StageEventRecord> CustomerRepository::stage_events(std::uint64_t cus
   soci::statement statement =
       (sql_.prepare << "SELECT id, customer_id, from_stage, to_stage, reason, loss_reason, "
                        "loss_note, actor_id, owner_id, team_id, "
-                    << micros("created_at")
+                    << micros_of("created_at")
                     << " FROM stage_events WHERE customer_id = :customer AND id > :after "
                        "ORDER BY id LIMIT "
                     << limit,

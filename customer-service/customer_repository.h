@@ -11,6 +11,7 @@
 
 #include "customer_query.h"
 #include "customer_record.h"
+#include "salesfollow/common/auth.h"
 
 namespace salesfollow::customer_service {
 
@@ -19,11 +20,7 @@ struct Duplicate {
   std::string matched;  // name | phone | email
 };
 
-// Who may see what, as SQL: empty for admin/service.
-struct Scope {
-  std::string owner_id;  // rep: only their own
-  std::string team_id;   // manager: their team
-};
+using Scope = CustomerScope;
 
 struct ListSpec {
   Scope scope;

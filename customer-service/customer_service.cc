@@ -49,16 +49,6 @@ void validate_user_id(const std::string& value, const std::string& field) {
   if (value.find(' ') != std::string::npos) throw invalid_field(field, "must not contain spaces");
 }
 
-Scope scope_of(const Caller& caller) {
-  switch (caller.role) {
-    case Role::rep: return {caller.user_id, ""};
-    case Role::manager: return {"", caller.team_id};
-    case Role::admin:
-    case Role::service: return {};
-  }
-  return {caller.user_id, caller.team_id};
-}
-
 std::string sort_value(const CustomerRecord& record, const std::string& column) {
   if (column == "display_name") return record.display_name;
   if (column == "first_contact_date") return record.first_contact_date;

@@ -27,23 +27,6 @@ void validate_code(const std::string& value, const std::string& field) {
 
 }  // namespace
 
-void validate_text(const std::string& value, const std::string& field, std::size_t max_chars,
-                   bool required, bool multi_line) {
-  if (!is_valid_utf8(value)) throw invalid_field(field, "is not valid UTF-8");
-  for (const char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool allowed_space = multi_line && (c == '\n' || c == '\t' || c == '\r');
-    if ((byte < 0x20 || byte == 0x7F) && !allowed_space) {
-      throw invalid_field(field, "contains a control character");
-    }
-  }
-  const auto first = value.find_first_not_of(" \t\r\n");
-  if (required && first == std::string::npos) throw invalid_field(field, "is required");
-  if (utf8_length(value) > max_chars) {
-    throw invalid_field(field, fmt::format("is longer than {} characters", max_chars));
-  }
-}
-
 bool is_calendar_date(const std::string& text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
   for (const std::size_t i : {0U, 1U, 2U, 3U, 5U, 6U, 8U, 9U}) {
@@ -109,22 +92,5 @@ void validate_customer_profile(const v1::Customer& c, const std::string& prefix,
   validate_text(c.company_size(), field("company_size"), 50, false);
   validate_text(c.notes(), field("notes"), kMaxNotes, false, true);
 }
-
-std::uint64_t parse_customer_name(const std::string& name, const std::string& field) {
-  constexpr std::string_view kPrefix = "customers/";
-  if (name.rfind(kPrefix, 0) != 0 || name.size() == kPrefix.size() ||
-      name.size() > kPrefix.size() + 19) {
-    throw invalid_field(field, "must be \"customers/{id}\"");
-  }
-  const auto digits = name.substr(kPrefix.size());
-  if (!std::all_of(digits.begin(), digits.end(),
-                   [](unsigned char c) { return std::isdigit(c) != 0; }) ||
-      digits[0] == '0') {
-    throw invalid_field(field, "must be \"customers/{id}\" with a positive number");
-  }
-  return std::stoull(digits);
-}
-
-std::string customer_name(std::uint64_t id) { return "customers/" + std::to_string(id); }
 
 }  // namespace salesfollow::customer_service

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "salesfollow/common/text.h"
 #include "salesfollow/v1/customer.pb.h"
 
 namespace salesfollow::customer_service {
@@ -22,16 +23,8 @@ inline constexpr std::size_t kMaxNeedTags = 20;
 void validate_customer_profile(const v1::Customer& customer, const std::string& prefix,
                                const std::string& today);
 
-// A text field: valid UTF-8, no control characters except newline and tab in
-// multi-line fields, at most `max_chars` characters; `required` refuses empty.
-void validate_text(const std::string& value, const std::string& field, std::size_t max_chars,
-                   bool required, bool multi_line = false);
 
 // "YYYY-MM-DD" that names a real calendar day.
 bool is_calendar_date(const std::string& text);
-
-// Parses "customers/{id}"; throws INVALID_ARGUMENT naming `field`.
-std::uint64_t parse_customer_name(const std::string& name, const std::string& field = "name");
-std::string customer_name(std::uint64_t id);
 
 }  // namespace salesfollow::customer_service

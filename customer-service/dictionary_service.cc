@@ -10,6 +10,7 @@
 #include "customer_validation.h"
 #include "salesfollow/common/errors.h"
 #include "salesfollow/common/grpc_util.h"
+#include "salesfollow/common/sql_util.h"
 
 namespace salesfollow::customer_service {
 namespace {
@@ -32,8 +33,6 @@ void validate_code(const std::string& code, const std::string& field) {
     throw invalid_field(field, "must be 1-64 characters of [a-z0-9_]");
   }
 }
-
-TimePoint from_micros(long long value) { return TimePoint(std::chrono::microseconds(value)); }
 
 constexpr const char* kEntryColumns =
     "kind, code, label, description, sort_order, retired_at IS NOT NULL, "

@@ -16,6 +16,8 @@ packages=(
   libssl-dev libjwt-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # the README's Python client example
+  python3-grpcio python3-protobuf python3-grpc-tools
   # process tools used by the scripts
   procps psmisc iproute2 curl ca-certificates
 )

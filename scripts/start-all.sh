@@ -70,11 +70,12 @@ start_process() {
 
 step "starting the services"
 start_process customer-service "$bin/customer-service/customer-service" 50051 9461
-start_process followup-service "$bin/followup-service/followup-service" 50052 9462
+start_process followup-service "$bin/followup-service/followup-service" 50052 9462 \
+  --customer-service-address=127.0.0.1:50051
 start_process report-worker "$bin/report-worker/report-worker" 50053 9463
 
 step "loading sample data"
-"$bin/tools/seed/salesfollow-seed" --customer-service=127.0.0.1:50051
+"$bin/tools/seed/salesfollow-seed" --customer-service=127.0.0.1:50051 --followup-service=127.0.0.1:50052
 
 token() { "$bin/tools/token/salesfollow-token" --user="$1" --name="$2" --role="$3" --team="$4"; }
 token xiaowang 小王 rep team1 >"$secrets/token-xiaowang"

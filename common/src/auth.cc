@@ -55,6 +55,16 @@ bool Caller::can_access(const std::string& owner_id, const std::string& customer
   return false;
 }
 
+CustomerScope scope_of(const Caller& caller) {
+  switch (caller.role) {
+    case Role::rep: return {caller.user_id, ""};
+    case Role::manager: return {"", caller.team_id};
+    case Role::admin:
+    case Role::service: return {};
+  }
+  return {caller.user_id, caller.team_id};
+}
+
 TokenVerifier::TokenVerifier(std::string secret, const Clock& clock)
     : secret_(std::move(secret)), clock_(clock) {
   if (secret_.size() < kMinimumSecretBytes) {

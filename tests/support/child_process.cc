@@ -91,6 +91,18 @@ std::vector<std::string> database_args(const DbConfig& db) {
           "--db-connect-timeout=2s",     "--db-acquire-timeout=2s"};
 }
 
+const char* const kTestTokenSecret = "test-token-secret-of-at-least-32-bytes!";
+
+std::map<std::string, std::string> test_secrets_environment(const DbConfig& db) {
+  // base64 of 32 bytes "0123456789abcdef0123456789abcdef" and of 32 x 'i'.
+  return {{"SALESFOLLOW_DB_PASSWORD", db.password},
+          {"SALESFOLLOW_TOKEN_SECRET", kTestTokenSecret},
+          {"SALESFOLLOW_CONTACT_KEYS", "t1=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="},
+          {"SALESFOLLOW_BLIND_INDEX_KEY", "aWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWk="},
+          // followup-service needs an address; tests that use it pass the real one.
+          {"SALESFOLLOW_CUSTOMER_SERVICE_ADDRESS", "127.0.0.1:1"}};
+}
+
 namespace {
 
 std::filesystem::path new_log_path(const std::string& executable) {
@@ -111,7 +123,7 @@ ServiceProcess::ServiceProcess(const std::string& executable, const DbConfig& db
   args.insert(args.end(), db_args.begin(), db_args.end());
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   // The password goes through the environment, as in production.
-  pid_ = spawn(args, {{"SALESFOLLOW_DB_PASSWORD", db.password}}, log_path_);
+  pid_ = spawn(args, test_secrets_environment(db), log_path_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     std::istringstream lines(read_file(log_path_));
@@ -157,7 +169,7 @@ int run_service_to_exit(const std::string& executable, const DbConfig& db,
   const auto db_args = database_args(db);
   args.insert(args.end(), db_args.begin(), db_args.end());
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  const int pid = spawn(args, {{"SALESFOLLOW_DB_PASSWORD", db.password}}, log_path);
+  const int pid = spawn(args, test_secrets_environment(db), log_path);
   const auto status = testing::wait_for_exit(pid, std::chrono::seconds(30));
   output = read_file(log_path);
   std::error_code ignored;

@@ -51,6 +51,11 @@ class ServiceProcess {
   int metrics_port_ = 0;
 };
 
+// The secrets every test process gets through its environment, as a
+// Kubernetes Secret would provide them (flags given by a test win).
+std::map<std::string, std::string> test_secrets_environment(const DbConfig& db);
+extern const char* const kTestTokenSecret;
+
 // Arguments that point a process at `db`.
 std::vector<std::string> database_args(const DbConfig& db);
 

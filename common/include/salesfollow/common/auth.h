@@ -35,6 +35,15 @@ struct Caller {
   }
 };
 
+// What a caller may see of the customers, as SQL filters: a rep their own
+// (owner_id), a manager their team (team_id), admin and service everything
+// (both empty).
+struct CustomerScope {
+  std::string owner_id;
+  std::string team_id;
+};
+CustomerScope scope_of(const Caller& caller);
+
 struct TokenClaims {
   std::string user_id;
   std::string display_name;

@@ -1,0 +1,19 @@
+#include "customer_client.h"
+
+namespace salesfollow::followup_service {
+
+CustomerClient::CustomerClient(const std::string& address)
+    : stub_(v1::CustomerService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+
+grpc::Status CustomerClient::change_stage(const std::string& authorization,
+                                          const v1::ChangeCustomerStageRequest& request,
+                                          std::chrono::system_clock::time_point deadline,
+                                          v1::ChangeCustomerStageResponse& response) const {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", authorization);
+  context.set_deadline(deadline);
+  return stub_->ChangeCustomerStage(&context, request, &response);
+}
+
+}  // namespace salesfollow::followup_service
