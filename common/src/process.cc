@@ -6,6 +6,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <prometheus/gauge.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <iostream>
@@ -113,6 +114,8 @@ bool wait_for_database(ConnectionPool& db, std::chrono::milliseconds timeout) {
 }
 
 }  // namespace
+
+void request_shutdown() { ::kill(::getpid(), SIGTERM); }
 
 void add_common_options(Options& options, const ProcessDefaults& defaults) {
   options.add({"grpc-listen", fmt::format("0.0.0.0:{}", defaults.grpc_port),
@@ -355,8 +358,8 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
   // Stops accepting calls, lets in-flight ones finish, cancels what is left at the deadline.
   server->Shutdown(std::chrono::system_clock::now() + config.drain_timeout);
   server->Wait();
-  log::info("stopped");
-  return kExitOk;
+  log::info("stopped", {{"exit_code", component->exit_code()}});
+  return component->exit_code();
 }
 
 }  // namespace salesfollow

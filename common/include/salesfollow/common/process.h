@@ -87,7 +87,12 @@ class ProcessComponent {
   virtual void start() {}
   // Stops background work; called before in-flight calls are drained.
   virtual void stop() {}
+  // The process's exit status after a clean stop (a one-shot job may fail).
+  virtual int exit_code() const { return 0; }
 };
+
+// Asks the process to stop as if it got SIGTERM (for one-shot components).
+void request_shutdown();
 
 struct ProcessSpec {
   std::string component;  // "customer-service"

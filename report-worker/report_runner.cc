@@ -1,0 +1,350 @@
+#include "report_runner.h"
+
+#include <fmt/format.h>
+
+#include "report_builder.h"
+#include "salesfollow/common/grpc_util.h"
+#include "salesfollow/common/log.h"
+#include "salesfollow/common/sql_util.h"
+
+namespace salesfollow::report_worker {
+namespace {
+
+constexpr const char* kLockName = "salesfollow.report_worker";
+// Changes are looked for from a little before the watermark: a transaction
+// that took its time from the clock before the last pass but committed after
+// it is still seen (recomputing a period twice is harmless).
+constexpr auto kOverlap = std::chrono::minutes(2);
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+template <typename Each>
+void for_each_row(soci::session& sql, const std::string& query, Params params, Each&& each) {
+  soci::row row;
+  soci::statement statement = (sql.prepare << query);
+  for (auto& [name, value] : params) statement.exchange(soci::use(value, name));
+  statement.exchange(soci::into(row));
+  statement.define_and_bind();
+  statement.execute(false);
+  while (statement.fetch()) each(row);
+}
+
+const char* stage_label(int stage) {
+  static constexpr std::array<const char*, 6> labels = {"none", "potential", "intention",
+                                                        "high_intention", "won", "lost"};
+  return labels.at(static_cast<std::size_t>(std::clamp(stage, 0, 5)));
+}
+
+}  // namespace
+
+ReportMetrics::ReportMetrics(prometheus::Registry& r)
+    : registry(r),
+      last_success(prometheus::BuildGauge()
+                       .Name("salesfollow_report_last_success_timestamp_seconds")
+                       .Help("When the last report pass succeeded (product clock)")
+                       .Register(r)
+                       .Add({})),
+      duration(prometheus::BuildHistogram()
+                   .Name("salesfollow_report_run_duration_seconds")
+                   .Help("Duration of report passes")
+                   .Register(r)
+                   .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.05, 0.1, 0.5, 1, 5, 10,
+                                                                    30, 60, 300})),
+      rows_written(prometheus::BuildCounter()
+                       .Name("salesfollow_report_rows_written_total")
+                       .Help("Summary rows written")
+                       .Register(r)
+                       .Add({})),
+      failures(prometheus::BuildCounter()
+                   .Name("salesfollow_report_failures_total")
+                   .Help("Report passes that failed")
+                   .Register(r)
+                   .Add({})),
+      periods(prometheus::BuildCounter()
+                  .Name("salesfollow_report_periods_recomputed_total")
+                  .Help("Weeks and months recomputed")
+                  .Register(r)
+                  .Add({})),
+      customers_by_stage(prometheus::BuildGauge()
+                             .Name("salesfollow_customers")
+                             .Help("Customers per stage now (all live customers)")
+                             .Register(r)),
+      share_by_stage(prometheus::BuildGauge()
+                         .Name("salesfollow_customers_share")
+                         .Help("Share of customers per stage now (0..1)")
+                         .Register(r)),
+      new_this_week(prometheus::BuildGauge()
+                        .Name("salesfollow_new_customers_this_week")
+                        .Help("Customers whose first contact falls in the current week")
+                        .Register(r)
+                        .Add({})),
+      losses_this_week(prometheus::BuildGauge()
+                           .Name("salesfollow_losses_this_week")
+                           .Help("Moves to lost recorded this week, by loss reason")
+                           .Register(r)),
+      overdue(prometheus::BuildGauge()
+                  .Name("salesfollow_report_overdue_followups")
+                  .Help("Planned follow-ups before today (team time), all owners")
+                  .Register(r)
+                  .Add({})) {
+  for (int stage = 1; stage <= 5; ++stage) {
+    customers_by_stage.Add({{"stage", stage_label(stage)}});
+    share_by_stage.Add({{"stage", stage_label(stage)}});
+  }
+}
+
+ReportRunner::ReportRunner(ConnectionPool& write_db, ConnectionPool& read_db, const Clock& clock,
+                           const TeamCalendar& calendar, ReportMetrics& metrics)
+    : write_db_(write_db), read_db_(read_db), clock_(clock), calendar_(calendar), metrics_(metrics) {}
+
+ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint since, TimePoint now,
+                                               LocalDate current_week, LocalDate current_month,
+                                               std::optional<LocalDate> last_week,
+                                               std::optional<LocalDate> last_month) {
+  Dirty dirty;
+  const auto local_day = [&](TimePoint t) { return *parse_date(calendar_.local_date(t)); };
+  // Everything from `from` up to the current week / month.
+  const auto weeks_from = [&](LocalDate day) {
+    for (LocalDate w = week_start_of(day); w <= current_week; w += date::days{7}) dirty.weeks.insert(w);
+  };
+  const auto months_from = [&](LocalDate day) {
+    for (LocalDate m = month_start_of(day); m <= current_month; m = next_month_start(m)) dirty.months.insert(m);
+  };
+  // The week and month closing: the period that just ended gets its final
+  // rows, the new one gets its first.
+  if (!last_week || *last_week != current_week) {
+    if (last_week) dirty.weeks.insert(*last_week);
+    dirty.weeks.insert(current_week);
+  }
+  if (!last_month || *last_month != current_month) {
+    if (last_month) dirty.months.insert(*last_month);
+    dirty.months.insert(current_month);
+  }
+  const Params window = {{"since", to_sql_datetime(since)}};
+  // Stage and owner changes move the stage/owner at the end of every later period.
+  for (const char* table : {"stage_events", "owner_events"}) {
+    for_each_row(sql, fmt::format("SELECT MIN({}) FROM {} WHERE created_at >= :since", micros_of("created_at"), table),
+                 window, [&](const soci::row& row) {
+                   if (row.get_indicator(0) == soci::i_null) return;
+                   const LocalDate day = local_day(from_micros(integer_at(row, 0)));
+                   weeks_from(day);
+                   months_from(day);
+                 });
+  }
+  // Customers created, edited, deleted or undeleted: compare with what the
+  // last pass saw.
+  for_each_row(
+      sql,
+      fmt::format("SELECT c.id, DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.deleted, {}, "
+                  "DATE_FORMAT(s.first_contact_date, '%Y-%m-%d'), s.deleted FROM customers c LEFT "
+                  "JOIN report_customer_snapshot s ON s.customer_id = c.id WHERE c.updated_at >= :since",
+                  micros_of("c.created_at")),
+      window, [&](const soci::row& row) {
+        const LocalDate first_contact = *parse_date(text_at(row, 1));
+        const bool deleted = integer_at(row, 2) != 0;
+        const LocalDate created = local_day(from_micros(integer_at(row, 3)));
+        const bool seen = row.get_indicator(4) != soci::i_null;
+        dirty.weeks.insert(week_start_of(first_contact));
+        if (seen) dirty.weeks.insert(week_start_of(*parse_date(text_at(row, 4))));
+        const bool deletion_changed = seen ? (integer_at(row, 5) != 0) != deleted : deleted;
+        if (deletion_changed) {
+          // Counted (or no longer counted) in every period since it existed.
+          weeks_from(std::min(created, first_contact));
+          months_from(created);
+        }
+      });
+  // Follow-ups logged or amended late change the follow-up count of a win.
+  for_each_row(sql,
+               "SELECT DISTINCT f.customer_id FROM follow_ups f WHERE f.logged_at >= :since UNION "
+               "SELECT DISTINCT f.customer_id FROM follow_up_amendments a JOIN follow_ups f ON "
+               "f.id = a.follow_up_id WHERE a.amended_at >= :since2",
+               {{"since", to_sql_datetime(since)}, {"since2", to_sql_datetime(since)}},
+               [&](const soci::row& row) {
+                 for_each_row(sql,
+                              fmt::format("SELECT MIN({}) FROM stage_events WHERE customer_id = :id AND to_stage = 4",
+                                          micros_of("created_at")),
+                              {{"id", std::to_string(integer_at(row, 0))}}, [&](const soci::row& won) {
+                                if (won.get_indicator(0) != soci::i_null) {
+                                  dirty.weeks.insert(week_start_of(local_day(from_micros(integer_at(won, 0)))));
+                                }
+                              });
+               });
+  // A week's change in percentage points depends on the week before it.
+  std::set<LocalDate> with_next = dirty.weeks;
+  for (const auto& week : dirty.weeks) {
+    if (week + date::days{7} <= current_week) with_next.insert(week + date::days{7});
+  }
+  dirty.weeks = std::move(with_next);
+  (void)now;
+  return dirty;
+}
+
+void ReportRunner::refresh_gauges(soci::session& sql, LocalDate current_week, TimePoint now) {
+  const std::string week = to_text(current_week);
+  for_each_row(sql, "SELECT stage, customers, share FROM report_weekly_stages WHERE week_start = :week AND owner_id = ''",
+               {{"week", week}}, [&](const soci::row& row) {
+                 const int stage = static_cast<int>(integer_at(row, 0));
+                 metrics_.customers_by_stage.Add({{"stage", stage_label(stage)}}).Set(static_cast<double>(integer_at(row, 1)));
+                 metrics_.share_by_stage.Add({{"stage", stage_label(stage)}})
+                     .Set(row.get_indicator(2) == soci::i_null ? 0.0 : row.get<double>(2));
+               });
+  for_each_row(sql, "SELECT COALESCE(SUM(customers), 0) FROM report_weekly_new_customers WHERE week_start = :week",
+               {{"week", week}}, [&](const soci::row& row) {
+                 metrics_.new_this_week.Set(static_cast<double>(integer_at(row, 0)));
+               });
+  for_each_row(sql, "SELECT code FROM dictionary_entries WHERE kind = 'loss_reason'", {},
+               [&](const soci::row& row) { metrics_.losses_this_week.Add({{"reason", text_at(row, 0)}}).Set(0); });
+  for_each_row(sql, "SELECT loss_reason, SUM(losses) FROM report_weekly_losses WHERE week_start = :week GROUP BY loss_reason",
+               {{"week", week}}, [&](const soci::row& row) {
+                 metrics_.losses_this_week.Add({{"reason", text_at(row, 0)}}).Set(static_cast<double>(integer_at(row, 1)));
+               });
+  const TimePoint today = calendar_.start_of_day(calendar_.local_date(now));
+  for_each_row(sql,
+               "SELECT COUNT(*) FROM follow_up_plans p JOIN customers c ON c.id = p.customer_id "
+               "WHERE c.deleted = 0 AND p.plan_at < :today",
+               {{"today", to_sql_datetime(today)}},
+               [&](const soci::row& row) { metrics_.overdue.Set(static_cast<double>(integer_at(row, 0))); });
+}
+
+std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::chrono::seconds lock_wait) {
+  auto lease = write_db_.acquire(std::chrono::seconds(10));
+  soci::session& sql = lease.session();
+  int locked = 0;
+  soci::indicator locked_indicator = soci::i_ok;
+  const long long wait = lock_wait.count();
+  const std::string lock_name = kLockName;
+  sql << "SELECT GET_LOCK(:name, :wait)", soci::use(lock_name), soci::use(wait),
+      soci::into(locked, locked_indicator);
+  if (locked_indicator != soci::i_ok || locked != 1) return std::nullopt;
+  struct Unlock {
+    soci::session& sql;
+    ~Unlock() {
+      try {
+        int released = 0;
+        soci::indicator ind = soci::i_ok;
+        sql << "SELECT RELEASE_LOCK('salesfollow.report_worker')", soci::into(released, ind);
+      } catch (...) {  // NOLINT(bugprone-empty-catch): the lock dies with the connection
+      }
+    }
+  } unlock{sql};
+
+  const auto started_steady = std::chrono::steady_clock::now();
+  const TimePoint started = clock_.now();
+  const std::string started_text = to_sql_datetime(started);
+  sql << "INSERT INTO report_runs (started_at, run_trigger, periods_recomputed, rows_written, error) "
+         "VALUES (:at, :trigger, 0, 0, '')",
+      soci::use(started_text), soci::use(request.trigger);
+  long long run_id = 0;
+  sql << "SELECT LAST_INSERT_ID()", soci::into(run_id);
+
+  v1::ReportRun record;
+  record.set_name(fmt::format("reportRuns/{}", run_id));
+  *record.mutable_start_time() = to_timestamp(started);
+  record.set_trigger(request.trigger);
+  int periods = 0;
+  long long rows = 0;
+  std::string error;
+  try {
+    const LocalDate today = *parse_date(calendar_.local_date(started));
+    const LocalDate current_week = week_start_of(today);
+    const LocalDate current_month = month_start_of(today);
+    std::optional<TimePoint> changes_until;
+    std::optional<LocalDate> last_week, last_month;
+    for_each_row(sql, fmt::format("SELECT {}, DATE_FORMAT(current_week, '%Y-%m-%d'), DATE_FORMAT(current_month, '%Y-%m-%d') FROM report_state WHERE id = 1",
+                                  micros_of("changes_until")),
+                 {}, [&](const soci::row& row) {
+                   if (row.get_indicator(0) != soci::i_null) changes_until = from_micros(integer_at(row, 0));
+                   if (row.get_indicator(1) != soci::i_null) last_week = parse_date(text_at(row, 1));
+                   if (row.get_indicator(2) != soci::i_null) last_month = parse_date(text_at(row, 2));
+                 });
+
+    Dirty dirty;
+    if (request.backfill) {
+      for (LocalDate w = week_start_of(request.backfill->first); w <= request.backfill->second; w += date::days{7}) {
+        dirty.weeks.insert(w);
+      }
+      for (LocalDate m = month_start_of(request.backfill->first); m <= request.backfill->second; m = next_month_start(m)) {
+        dirty.months.insert(m);
+      }
+    } else {
+      // First pass ever: everything since the oldest data.
+      const TimePoint since = changes_until ? *changes_until - kOverlap : TimePoint{};
+      auto read_lease = read_db_.acquire(std::chrono::seconds(10));
+      dirty = find_changes(read_lease.session(), since, started, current_week, current_month,
+                           last_week, last_month);
+      if (!changes_until) {
+        for_each_row(read_lease.session(),
+                     fmt::format("SELECT DATE_FORMAT(LEAST(MIN(first_contact_date), DATE(MIN(created_at))), '%Y-%m-%d') FROM customers"),
+                     {}, [&](const soci::row& row) {
+                       if (row.get_indicator(0) == soci::i_null) return;
+                       for (LocalDate w = week_start_of(*parse_date(text_at(row, 0))); w <= current_week; w += date::days{7}) dirty.weeks.insert(w);
+                       for (LocalDate m = month_start_of(*parse_date(text_at(row, 0))); m <= current_month; m = next_month_start(m)) dirty.months.insert(m);
+                     });
+      }
+    }
+    auto read_lease = read_db_.acquire(std::chrono::seconds(10));
+    auto write_lease = write_db_.acquire(std::chrono::seconds(10));
+    ReportBuilder builder(read_lease.session(), write_lease.session(), calendar_);
+    for (const auto& week : dirty.weeks) {  // ascending: each week reads the one before
+      rows += builder.rebuild_week(week, clock_.now());
+      ++periods;
+    }
+    for (const auto& month : dirty.months) {
+      rows += builder.rebuild_month(month, clock_.now());
+      ++periods;
+    }
+    if (!request.backfill) {
+      // The watermark moves only after every period is written.
+      soci::transaction transaction(sql);
+      const std::string since = to_sql_datetime(changes_until ? *changes_until - kOverlap : TimePoint{});
+      sql << "DELETE FROM report_customer_snapshot WHERE customer_id IN (SELECT id FROM customers "
+             "WHERE updated_at >= :since)",
+          soci::use(since);
+      sql << "INSERT INTO report_customer_snapshot (customer_id, first_contact_date, deleted, "
+             "created_at) SELECT id, first_contact_date, deleted, created_at FROM customers WHERE "
+             "updated_at >= :since",
+          soci::use(since);
+      const std::string until = started_text;
+      const std::string week_text = to_text(current_week);
+      const std::string month_text = to_text(current_month);
+      sql << "INSERT INTO report_state (id, changes_until, current_week, current_month, updated_at) "
+             "VALUES (1, :until, :week, :month, :now) ON DUPLICATE KEY UPDATE changes_until = "
+             "VALUES(changes_until), current_week = VALUES(current_week), current_month = "
+             "VALUES(current_month), updated_at = VALUES(updated_at)",
+          soci::use(until), soci::use(week_text), soci::use(month_text), soci::use(until);
+      transaction.commit();
+    }
+    refresh_gauges(read_lease.session(), current_week, started);
+  } catch (const std::exception& e) {
+    error = e.what();
+    metrics_.failures.Increment();
+    log::error("report_pass_failed", {{"error", error}});
+  }
+  const TimePoint finished = clock_.now();
+  const std::string finished_text = to_sql_datetime(finished);
+  const std::string stored_error = error.substr(0, 2000);
+  try {
+    sql << "UPDATE report_runs SET finished_at = :at, periods_recomputed = :periods, rows_written = "
+           ":rows, error = :error WHERE id = :id",
+        soci::use(finished_text), soci::use(periods), soci::use(rows), soci::use(stored_error),
+        soci::use(run_id);
+  } catch (const std::exception& e) {
+    log::error("report_run_record_failed", {{"error", e.what()}});
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
+  metrics_.duration.Observe(seconds);
+  metrics_.rows_written.Increment(static_cast<double>(rows));
+  metrics_.periods.Increment(periods);
+  if (error.empty()) {
+    metrics_.last_success.Set(static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(finished.time_since_epoch()).count()));
+  }
+  log::info("report_pass", {{"trigger", request.trigger}, {"periods", periods}, {"rows", rows},
+                            {"seconds", seconds}, {"error", error}});
+  *record.mutable_end_time() = to_timestamp(finished);
+  record.set_periods_recomputed(periods);
+  record.set_rows_written(rows);
+  record.set_error(error);
+  return record;
+}
+
+}  // namespace salesfollow::report_worker
