@@ -137,11 +137,15 @@ std::pair<FollowUpRow, CustomerView> FollowUpServiceImpl::accessible_follow_up(
 }
 
 ListScope FollowUpServiceImpl::list_scope(const Caller& caller, const std::string& owner_id) const {
-  if (!owner_id.empty()) validate_text(owner_id, "owner_id", 64, false);
-  if (caller.role == Role::rep && !owner_id.empty() && owner_id != caller.user_id) {
+  // "" = the caller's own customers, "*" = the caller's whole scope, an id =
+  // that owner's customers within the scope.
+  if (owner_id == "*") return {scope_of(caller), ""};
+  const std::string owner = owner_id.empty() ? caller.user_id : owner_id;
+  validate_text(owner, "owner_id", 64, true);
+  if (caller.role == Role::rep && owner != caller.user_id) {
     throw permission_denied("a rep may only list their own customers");
   }
-  return {scope_of(caller), owner_id};
+  return {scope_of(caller), owner};
 }
 
 v1::FollowUp FollowUpServiceImpl::to_proto(const FollowUpRow& r) const {
