@@ -31,29 +31,6 @@ google::protobuf::Timestamp timestamp(TimePoint t) { return to_timestamp(t); }
 
 TimePoint time_of(const google::protobuf::Timestamp& t) { return from_timestamp(t); }
 
-namespace {
-
-std::filesystem::path new_clock_path() {
-  static std::atomic<int> counter{0};
-  return std::filesystem::temp_directory_path() /
-         fmt::format("salesfollow-followup-clock-{}-{}", ::getpid(), counter++);
-}
-
-}  // namespace
-
-TestClock::TestClock(TimePoint start) : path_(new_clock_path()), now_(start) {
-  write_clock_file(path_, start);
-}
-
-TestClock::~TestClock() {
-  std::error_code ignored;
-  std::filesystem::remove(path_, ignored);
-}
-
-void TestClock::set(TimePoint t) {
-  now_ = t;
-  write_clock_file(path_, t);
-}
 
 // ---------------------------------------------------------------- callers
 

@@ -27,6 +27,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "salesfollow/common/auth.h"
 #include "salesfollow/common/clock.h"
+#include "test_clock.h"
 #include "salesfollow/common/db_pool.h"
 #include "salesfollow/v1/customer.grpc.pb.h"
 #include "salesfollow/v1/followup.grpc.pb.h"
@@ -47,23 +48,8 @@ std::string text(TimePoint t);  // format_rfc3339
 google::protobuf::Timestamp timestamp(TimePoint t);
 TimePoint time_of(const google::protobuf::Timestamp& t);
 
-// The clock file both services read "now" from.
-class TestClock {
- public:
-  explicit TestClock(TimePoint start);
-  ~TestClock();
-  TestClock(const TestClock&) = delete;
-  TestClock& operator=(const TestClock&) = delete;
-
-  void set(TimePoint t);
-  void advance(std::chrono::microseconds by) { set(now_ + by); }
-  TimePoint now() const { return now_; }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-  TimePoint now_;
-};
+// The clock file every process of a test reads "now" from (test_clock.h).
+using salesfollow::testing::TestClock;
 
 // ---------------------------------------------------------------- callers
 
