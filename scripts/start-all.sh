@@ -68,14 +68,31 @@ start_process() {
   exit 1
 }
 
+customers=$(mariadb --no-defaults --socket="$run_dir/mariadb/mysqld.sock" -uroot -N \
+  -e "SELECT COUNT(*) FROM salesfollow.customers")
+if [ "$customers" = 0 ]; then
+  # The sample history is written through the API while the services run on
+  # a test clock that the generator moves through the past weeks; then they
+  # restart on the real clock.
+  step "loading sample data (12 weeks of history on a test clock)"
+  clock="$run_dir/clock"
+  date -u +%Y-%m-%dT%H:%M:%SZ >"$clock"
+  start_process customer-service "$bin/customer-service/customer-service" 50051 9461 \
+    --test-clock-file="$clock"
+  start_process followup-service "$bin/followup-service/followup-service" 50052 9462 \
+    --customer-service-address=127.0.0.1:50051 --test-clock-file="$clock"
+  "$bin/tools/seed/salesfollow-seed" --customer-service=127.0.0.1:50051 \
+    --followup-service=127.0.0.1:50052 --clock-file="$clock"
+  bash scripts/stop-all.sh --services-only >/dev/null
+else
+  step "sample data already loaded ($customers customers)"
+fi
+
 step "starting the services"
 start_process customer-service "$bin/customer-service/customer-service" 50051 9461
 start_process followup-service "$bin/followup-service/followup-service" 50052 9462 \
   --customer-service-address=127.0.0.1:50051
 start_process report-worker "$bin/report-worker/report-worker" 50053 9463
-
-step "loading sample data"
-"$bin/tools/seed/salesfollow-seed" --customer-service=127.0.0.1:50051 --followup-service=127.0.0.1:50052
 
 token() { "$bin/tools/token/salesfollow-token" --user="$1" --name="$2" --role="$3" --team="$4"; }
 token xiaowang 小王 rep team1 >"$secrets/token-xiaowang"
