@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <soci/mysql/soci-mysql.h>
+
 #include <thread>
 
 #include "child_process.h"
@@ -161,6 +163,43 @@ TEST_F(ClockTest, EveryRecordedTimeComesFromTheProductClock) {
   late.AddMetadata("authorization", bearer("rep_a", Role::rep));
   EXPECT_EQ(customer_stub_->GetCustomer(&late, request, &customer).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST(SampleDataTest, BuildsWeeksOfHistoryThroughTheApiOnTheTestClock) {
+  const auto db = testing::fresh_database("sample");
+  std::string output;
+  ASSERT_EQ(testing::run_service_to_exit(MIGRATE_BIN, db, {}, output), 0) << output;
+  testing::TestClock clock(SystemClock().now());
+  testing::ServiceProcess customers(CUSTOMER_SERVICE_BIN, db, {clock.argument()});
+  testing::ServiceProcess followups(
+      FOLLOWUP_SERVICE_BIN, db,
+      {clock.argument(), "--customer-service-address=" + customers.grpc_address()});
+  const auto log = std::filesystem::temp_directory_path() / ("seed-" + std::to_string(::getpid()));
+  const int pid = testing::spawn({SEED_BIN, "--customer-service=" + customers.grpc_address(),
+                                  "--followup-service=" + followups.grpc_address(),
+                                  "--clock-file=" + clock.path().string(), "--history-weeks=3"},
+                                 testing::test_secrets_environment(db), log);
+  ASSERT_EQ(testing::wait_for_exit(pid, std::chrono::seconds(120)), 0) << testing::read_file(log);
+
+  soci::session sql(soci::mysql, testing::shared_mariadb().root_config(db.database).connection_string());
+  int customer_count = 0, follow_ups = 0, late = 0, weeks = 0, stage_changes = 0;
+  sql << "SELECT COUNT(*) FROM customers", soci::into(customer_count);
+  sql << "SELECT COUNT(*), SUM(late) FROM follow_ups", soci::into(follow_ups), soci::into(late);
+  sql << "SELECT COUNT(*) FROM stage_events WHERE from_stage IS NOT NULL", soci::into(stage_changes);
+  // Creation times spread over the simulated weeks: the clock really moved.
+  sql << "SELECT COUNT(DISTINCT YEARWEEK(created_at, 3)) FROM customers", soci::into(weeks);
+  EXPECT_GT(customer_count, 20);
+  EXPECT_GT(follow_ups, customer_count);
+  EXPECT_GT(late, 0);
+  EXPECT_GT(stage_changes, 10);
+  EXPECT_GE(weeks, 3);
+  // The template customer of the brief is there, contact masked on reads.
+  int template_rows = 0;
+  sql << "SELECT COUNT(*) FROM customers WHERE display_name = '科技有限公司' AND phone_masked = "
+         "'139****6789'",
+      soci::into(template_rows);
+  EXPECT_EQ(template_rows, 1);
+  std::filesystem::remove(log);
 }
 
 }  // namespace
