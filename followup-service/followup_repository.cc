@@ -8,19 +8,7 @@
 namespace salesfollow::followup_service {
 namespace {
 
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-// Runs `query` with named string parameters and calls `each(row)` per row.
-template <typename Each>
-void for_each_row(soci::session& sql, const std::string& query, Params params, Each&& each) {
-  soci::row row;
-  soci::statement statement = (sql.prepare << query);
-  for (auto& [name, value] : params) statement.exchange(soci::use(value, name));
-  statement.exchange(soci::into(row));
-  statement.define_and_bind();
-  statement.execute(false);
-  while (statement.fetch()) each(row);
-}
+using Params = SqlParams;
 
 const std::string& follow_up_columns() {
   static const std::string columns = fmt::format(

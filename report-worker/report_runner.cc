@@ -16,18 +16,7 @@ constexpr const char* kLockName = "salesfollow.report_worker";
 // it is still seen (recomputing a period twice is harmless).
 constexpr auto kOverlap = std::chrono::minutes(2);
 
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-template <typename Each>
-void for_each_row(soci::session& sql, const std::string& query, Params params, Each&& each) {
-  soci::row row;
-  soci::statement statement = (sql.prepare << query);
-  for (auto& [name, value] : params) statement.exchange(soci::use(value, name));
-  statement.exchange(soci::into(row));
-  statement.define_and_bind();
-  statement.execute(false);
-  while (statement.fetch()) each(row);
-}
+using Params = SqlParams;
 
 const char* stage_label(int stage) {
   static constexpr std::array<const char*, 6> labels = {"none", "potential", "intention",

@@ -14,18 +14,7 @@
 namespace salesfollow::report_worker {
 namespace {
 
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-template <typename Each>
-void for_each_row(soci::session& sql, const std::string& query, Params params, Each&& each) {
-  soci::row row;
-  soci::statement statement = (sql.prepare << query);
-  for (auto& [name, value] : params) statement.exchange(soci::use(value, name));
-  statement.exchange(soci::into(row));
-  statement.define_and_bind();
-  statement.execute(false);
-  while (statement.fetch()) each(row);
-}
+using Params = SqlParams;
 
 // Which rows a review covers: one owner, one team, or everybody.
 struct ReviewScope {

@@ -4,6 +4,8 @@
 #include <soci/soci.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "salesfollow/common/clock.h"
 
@@ -20,6 +22,21 @@ inline TimePoint from_micros(long long value) {
 long long integer_at(const soci::row& row, std::size_t index);
 // A text column; "" for NULL.
 std::string text_at(const soci::row& row, std::size_t index);
+
+using SqlParams = std::vector<std::pair<std::string, std::string>>;
+
+// Runs `query` with named parameters (":name", bound as text; MySQL converts
+// them to the column's type) and calls `each(row)` for every row.
+template <typename Each>
+void for_each_row(soci::session& sql, const std::string& query, SqlParams params, Each&& each) {
+  soci::row row;
+  soci::statement statement = (sql.prepare << query);
+  for (auto& [name, value] : params) statement.exchange(soci::use(value, name));
+  statement.exchange(soci::into(row));
+  statement.define_and_bind();
+  statement.execute(false);
+  while (statement.fetch()) each(row);
+}
 
 // A quoted SQL literal escaped by the connection (mysql_real_escape_string),
 // for multi-row statements that SOCI's binding would send row by row.
