@@ -122,7 +122,8 @@ std::string ContactProtector::blind_index(std::string_view kind, std::string_vie
 }
 
 std::string mask_person_name(std::string_view name) {
-  const auto points = code_points(trim(name));
+  const std::string trimmed = trim(name);  // code_points() views into it
+  const auto points = code_points(trimmed);
   if (points.empty()) return {};
   std::string masked(points.front());
   for (std::size_t i = 1; i < points.size(); ++i) masked += '*';
@@ -148,7 +149,8 @@ std::string mask_email(std::string_view email) {
 }
 
 std::string mask_wechat(std::string_view wechat_id) {
-  const auto points = code_points(trim(wechat_id));
+  const std::string trimmed = trim(wechat_id);  // code_points() views into it
+  const auto points = code_points(trimmed);
   if (points.size() <= 3) return std::string(points.size(), '*');
   std::string masked = std::string(points[0]) + std::string(points[1]);
   for (std::size_t i = 2; i + 2 < points.size(); ++i) masked += '*';

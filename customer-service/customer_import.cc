@@ -5,6 +5,8 @@
 // import returns the first answer and writes nothing (docs/CUSTOMER_SERVICE.md).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -55,22 +57,33 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
       for (auto& code : repository.live_dictionary_codes("need_tag")) dictionaries.need_tags.insert(code);
 
       v1::ImportCustomersResponse answer;
+      // Rejections of the current batch; listed in row order when it is written.
+      std::vector<v1::ImportRowResult> batch_rejected;
       const auto reject = [&](std::int64_t row, v1::ImportRowResult::Outcome outcome,
                               const std::string& existing, const std::string& message) {
-        if (outcome == v1::ImportRowResult::DUPLICATE) {
-          answer.set_duplicates(answer.duplicates() + 1);
-        } else {
-          answer.set_invalid(answer.invalid() + 1);
+        v1::ImportRowResult result;
+        result.set_row(row);
+        result.set_outcome(outcome);
+        result.set_customer(existing);
+        result.set_message(message);
+        batch_rejected.push_back(std::move(result));
+      };
+      const auto list_rejected = [&] {
+        std::sort(batch_rejected.begin(), batch_rejected.end(),
+                  [](const auto& a, const auto& b) { return a.row() < b.row(); });
+        for (auto& result : batch_rejected) {
+          if (result.outcome() == v1::ImportRowResult::DUPLICATE) {
+            answer.set_duplicates(answer.duplicates() + 1);
+          } else {
+            answer.set_invalid(answer.invalid() + 1);
+          }
+          if (answer.rejected_size() >= kMaxRejectedListed) {
+            answer.set_rejected_truncated(true);
+          } else {
+            *answer.add_rejected() = std::move(result);
+          }
         }
-        if (answer.rejected_size() >= kMaxRejectedListed) {
-          answer.set_rejected_truncated(true);
-          return;
-        }
-        auto* result = answer.add_rejected();
-        result->set_row(row);
-        result->set_outcome(outcome);
-        result->set_customer(existing);
-        result->set_message(message);
+        batch_rejected.clear();
       };
 
       std::string request_id;
@@ -116,6 +129,8 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
 
         std::vector<CustomerRecord> accepted;
         std::vector<std::int64_t> accepted_rows;
+        // Duplicates of rows of this batch: named once those rows have ids.
+        std::vector<std::pair<std::size_t, std::int64_t>> same_batch;  // result index, row
         if (allow_duplicates) {
           for (auto& c : candidates) {
             accepted_rows.push_back(c.row);
@@ -145,6 +160,7 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
             if (c.record.contact.email_bidx) own.emplace_back("email_bidx", *c.record.contact.email_bidx);
             std::optional<std::string> problem;
             std::string existing_name;
+            std::optional<std::int64_t> earlier_row;
             for (const auto& [column, key] : own) {
               const std::string matched = column == "name_key" ? "name" : column == "phone_bidx" ? "phone" : "email";
               if (auto found = existing.find(column + ":" + key); found != existing.end()) {
@@ -153,12 +169,14 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
                 break;
               }
               if (auto found = in_batch.find(column + ":" + key); found != in_batch.end()) {
+                earlier_row = found->second;
                 problem = fmt::format("same {} as row {} of this import", matched, found->second);
                 break;
               }
             }
             if (problem) {
               reject(c.row, v1::ImportRowResult::DUPLICATE, existing_name, *problem);
+              if (earlier_row) same_batch.emplace_back(batch_rejected.size() - 1, *earlier_row);
               continue;
             }
             for (const auto& [column, key] : own) in_batch[column + ":" + key] = c.row;
@@ -166,8 +184,19 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
             accepted.push_back(std::move(c.record));
           }
         }
-        if (accepted.empty()) return;
+        if (accepted.empty()) {
+          list_rejected();
+          return;
+        }
         const auto ids = repository.insert_many(accepted);
+        for (const auto& [result_index, row] : same_batch) {
+          const auto position = std::find(accepted_rows.begin(), accepted_rows.end(), row);
+          if (position != accepted_rows.end()) {
+            batch_rejected[result_index].set_customer(
+                customer_name(ids[static_cast<std::size_t>(position - accepted_rows.begin())]));
+          }
+        }
+        list_rejected();
         std::vector<StageEventRecord> stage_events;
         std::vector<OwnerEventRecord> owner_events;
         for (std::size_t i = 0; i < accepted.size(); ++i) {
@@ -203,7 +232,7 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
         }
       }
       const std::string fingerprint =
-          crypto::to_hex(chain) + (allow_duplicates ? ":allow" : ":dedup");
+          crypto::sha256_hex(crypto::to_hex(chain) + (allow_duplicates ? ":allow" : ":dedup"));
       if (previous) {
         transaction.rollback();
         if (previous->first != fingerprint) {

@@ -74,6 +74,8 @@ std::vector<Token> tokenize(const std::string& filter) {
       throw bad_filter(fmt::format("expected AND at position {} (only AND is supported)", i + 1));
     }
     i += 3;
+    skip_spaces();
+    if (i >= filter.size()) throw bad_filter("ends with AND: a term must follow it");
   }
   return terms;
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <set>
 
 #include "customer_query.h"
@@ -219,6 +221,7 @@ CustomerRecord CustomerServiceImpl::new_record(const v1::Customer& profile,
   r.contact = seal_contact(profile.contact());
   r.first_contact_date = profile.first_contact_date();
   r.need_tags.assign(profile.need_tags().begin(), profile.need_tags().end());
+  std::sort(r.need_tags.begin(), r.need_tags.end());  // as reads return them
   r.need_description = profile.need_description();
   r.company_size = profile.company_size();
   r.notes = profile.notes();
@@ -422,7 +425,26 @@ grpc::Status CustomerServiceImpl::UpdateCustomer(grpc::ServerContext* context,
           if (has("company_size")) merged.set_company_size(in.company_size());
           if (has("notes")) merged.set_notes(in.notes());
           validate_customer_profile(merged, "customer", today());
-          check_dictionaries(repository, merged, "customer");
+          // Only codes chosen now must be live: a customer keeps retired ones.
+          if (has("industry") && !repository.is_live_dictionary_entry("industry", merged.industry())) {
+            throw invalid_field("customer.industry",
+                                fmt::format("'{}' is not a live industry code", merged.industry()));
+          }
+          if (has("source") && !repository.is_live_dictionary_entry("source", merged.source())) {
+            throw invalid_field("customer.source",
+                                fmt::format("'{}' is not a live source code", merged.source()));
+          }
+          if (has("need_tags")) {
+            for (int i = 0; i < merged.need_tags_size(); ++i) {
+              const auto& tag = merged.need_tags(i);
+              const bool kept = std::find(record.need_tags.begin(), record.need_tags.end(), tag) !=
+                                record.need_tags.end();
+              if (!kept && !repository.is_live_dictionary_entry("need_tag", tag)) {
+                throw invalid_field(fmt::format("customer.need_tags[{}]", i),
+                                    fmt::format("'{}' is not a live need_tag code", tag));
+              }
+            }
+          }
 
           const bool contact_changed =
               has("contact") || has("contact.name") || has("contact.title") ||
@@ -434,6 +456,7 @@ grpc::Status CustomerServiceImpl::UpdateCustomer(grpc::ServerContext* context,
           if (contact_changed) record.contact = seal_contact(merged.contact());
           record.first_contact_date = merged.first_contact_date();
           record.need_tags.assign(merged.need_tags().begin(), merged.need_tags().end());
+          std::sort(record.need_tags.begin(), record.need_tags.end());  // as reads return them
           record.need_description = merged.need_description();
           record.company_size = merged.company_size();
           record.notes = merged.notes();
