@@ -108,15 +108,27 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
                });
   const auto stages_now = stage_counts_at(read_, end);
 
-  // Previous week's shares, for the week-over-week change.
+  // Previous week's shares, for the week-over-week change. Owner rows exist
+  // only for the stages an owner had: a stage without a row had share 0 when
+  // the owner had customers that week (existing > 0).
   std::map<std::pair<std::string, int>, std::optional<double>> previous_share;
+  std::map<std::string, long long> previous_existing;
   for_each_row(read_,
-               "SELECT owner_id, stage, share FROM report_weekly_stages WHERE week_start = :week",
+               "SELECT owner_id, stage, share, existing FROM report_weekly_stages WHERE week_start = :week",
                {{"week", to_text(monday - date::days{7})}}, [&](const soci::row& row) {
                  std::optional<double> share;
                  if (row.get_indicator(2) != soci::i_null) share = row.get<double>(2);
                  previous_share[{text_at(row, 0), static_cast<int>(integer_at(row, 1))}] = share;
+                 previous_existing[text_at(row, 0)] = integer_at(row, 3);
                });
+  const auto share_before = [&](const std::string& owner, int stage) -> std::optional<double> {
+    if (const auto found = previous_share.find({owner, stage}); found != previous_share.end()) {
+      return found->second;
+    }
+    const auto existing = previous_existing.find(owner);
+    if (existing != previous_existing.end() && existing->second > 0) return 0.0;
+    return std::nullopt;
+  };
 
   struct LossRow { std::string owner, team, reason; long long losses; };
   std::vector<LossRow> losses;
@@ -205,10 +217,8 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
         std::optional<double> share;
         if (existing > 0) share = static_cast<double>(n) / static_cast<double>(existing);
         std::optional<double> change;
-        const auto previous = previous_share.find({owner, stage});
-        if (share && previous != previous_share.end() && previous->second) {
-          change = (*share - *previous->second) * 100.0;
-        }
+        const auto previous = share_before(owner, stage);
+        if (share && previous) change = (*share - *previous) * 100.0;
         writer.add(fmt::format("({}, {}, {}, {}, {}, {}, {}, {})", q(week), q(owner), q(team), stage,
                                n, existing, sql_double(share), sql_double(change)));
       }

@@ -100,14 +100,17 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
     for (LocalDate m = month_start_of(day); m <= current_month; m = next_month_start(m)) dirty.months.insert(m);
   };
   // The week and month closing: the period that just ended gets its final
-  // rows, the new one gets its first.
+  // rows, and every period since (the worker may have been idle for weeks)
+  // up to the current one gets its rows.
   if (!last_week || *last_week != current_week) {
-    if (last_week) dirty.weeks.insert(*last_week);
-    dirty.weeks.insert(current_week);
+    for (LocalDate w = last_week.value_or(current_week); w <= current_week; w += date::days{7}) {
+      dirty.weeks.insert(w);
+    }
   }
   if (!last_month || *last_month != current_month) {
-    if (last_month) dirty.months.insert(*last_month);
-    dirty.months.insert(current_month);
+    for (LocalDate m = last_month.value_or(current_month); m <= current_month; m = next_month_start(m)) {
+      dirty.months.insert(m);
+    }
   }
   const Params window = {{"since", to_sql_datetime(since)}};
   // Stage and owner changes move the stage/owner at the end of every later period.
@@ -262,12 +265,17 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::
       dirty = find_changes(read_lease.session(), since, started, current_week, current_month,
                            last_week, last_month);
       if (!changes_until) {
+        // First pass: every period since the oldest data (first contact or
+        // creation, as a team-time day).
         for_each_row(read_lease.session(),
-                     fmt::format("SELECT DATE_FORMAT(LEAST(MIN(first_contact_date), DATE(MIN(created_at))), '%Y-%m-%d') FROM customers"),
+                     fmt::format("SELECT DATE_FORMAT(MIN(first_contact_date), '%Y-%m-%d'), {} FROM customers",
+                                 micros_of("MIN(created_at)")),
                      {}, [&](const soci::row& row) {
                        if (row.get_indicator(0) == soci::i_null) return;
-                       for (LocalDate w = week_start_of(*parse_date(text_at(row, 0))); w <= current_week; w += date::days{7}) dirty.weeks.insert(w);
-                       for (LocalDate m = month_start_of(*parse_date(text_at(row, 0))); m <= current_month; m = next_month_start(m)) dirty.months.insert(m);
+                       const LocalDate created = *parse_date(calendar_.local_date(from_micros(integer_at(row, 1))));
+                       const LocalDate oldest = std::min(*parse_date(text_at(row, 0)), created);
+                       for (LocalDate w = week_start_of(oldest); w <= current_week; w += date::days{7}) dirty.weeks.insert(w);
+                       for (LocalDate m = month_start_of(oldest); m <= current_month; m = next_month_start(m)) dirty.months.insert(m);
                      });
       }
     }
