@@ -68,4 +68,18 @@ bool record_idempotent_answer(soci::session& sql, const std::string& method,
   }
 }
 
+bool claim_idempotency_key(soci::session& sql, const std::string& method,
+                           const std::string& request_id, const std::string& fingerprint,
+                           const std::string& caller_id, TimePoint now) {
+  return record_idempotent_answer(sql, method, request_id, fingerprint, caller_id, "", now);
+}
+
+void store_idempotent_answer(soci::session& sql, const std::string& method,
+                             const std::string& request_id, const std::string& answer) {
+  const std::string encoded = crypto::base64_encode(answer);
+  sql << "UPDATE idempotency_keys SET response = :response WHERE method = :method AND "
+         "request_id = :request_id",
+      soci::use(encoded), soci::use(method), soci::use(request_id);
+}
+
 }  // namespace salesfollow

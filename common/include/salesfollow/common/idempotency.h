@@ -46,6 +46,17 @@ bool record_idempotent_answer(soci::session& sql, const std::string& method,
                               const std::string& caller_id, const std::string& answer,
                               TimePoint now);
 
+// Claims (method, request_id) inside the caller's transaction by inserting
+// its row before the write. A concurrent twin's claim waits on that row and,
+// once the first commits, fails (false): the twin then reads the first
+// answer instead of doing the write again.
+bool claim_idempotency_key(soci::session& sql, const std::string& method,
+                           const std::string& request_id, const std::string& fingerprint,
+                           const std::string& caller_id, TimePoint now);
+// Stores the answer in the claimed row (same transaction as the write).
+void store_idempotent_answer(soci::session& sql, const std::string& method,
+                             const std::string& request_id, const std::string& answer);
+
 // Runs `write(session)` -> Response in a transaction, idempotently when
 // request_id is set. Response is a protobuf message.
 template <typename Response, typename Write>
@@ -67,14 +78,16 @@ Response run_idempotent(ConnectionPool& db, std::chrono::milliseconds wait,
           if (auto previous = stored_answer(sql)) return *previous;
         }
         soci::transaction transaction(sql);
-        Response response = write(sql);
         if (!request_id.empty() &&
-            !record_idempotent_answer(sql, method, request_id, fingerprint, caller_id,
-                                      response.SerializeAsString(), clock.now())) {
+            !claim_idempotency_key(sql, method, request_id, fingerprint, caller_id, clock.now())) {
           transaction.rollback();
           if (auto previous = stored_answer(sql)) return *previous;
           throw ServiceError(grpc::StatusCode::ABORTED, "CONCURRENT_UPDATE",
                              "a concurrent request with the same request_id failed; retry");
+        }
+        Response response = write(sql);
+        if (!request_id.empty()) {
+          store_idempotent_answer(sql, method, request_id, response.SerializeAsString());
         }
         transaction.commit();
         return response;
