@@ -115,7 +115,8 @@ std::string ContactProtector::open(std::string_view sealed, std::string_view fie
                                    field);
 }
 
-std::string ContactProtector::blind_index(std::string_view kind, std::string_view normalized) const {
+std::string ContactProtector::blind_index(std::string_view kind,
+                                          std::string_view normalized) const {
   return crypto::to_hex(
       crypto::hmac_sha256(keys_.blind_index_key, std::string(kind) + '\n' + std::string(normalized))
           .substr(0, 16));
@@ -137,8 +138,10 @@ std::string mask_phone(std::string_view phone) {
     if (std::isdigit(static_cast<unsigned char>(c)) != 0) digits += c;
   }
   if (digits.size() <= 4) return std::string(digits.size(), '*');
-  if (digits.size() < 8) return std::string(digits.size() - 2, '*') + digits.substr(digits.size() - 2);
-  return digits.substr(0, 3) + std::string(digits.size() - 7, '*') + digits.substr(digits.size() - 4);
+  if (digits.size() < 8)
+    return std::string(digits.size() - 2, '*') + digits.substr(digits.size() - 2);
+  return digits.substr(0, 3) + std::string(digits.size() - 7, '*') +
+         digits.substr(digits.size() - 4);
 }
 
 std::string mask_email(std::string_view email) {
@@ -181,14 +184,16 @@ std::string normalize_customer_name(std::string_view name) {
   for (const auto point : code_points(name)) {
     std::string ascii;
     if (point.size() == 3 && static_cast<unsigned char>(point[0]) == 0xE3 &&
-        static_cast<unsigned char>(point[1]) == 0x80 && static_cast<unsigned char>(point[2]) == 0x80) {
+        static_cast<unsigned char>(point[1]) == 0x80 &&
+        static_cast<unsigned char>(point[2]) == 0x80) {
       ascii = " ";  // U+3000 ideographic space
     } else if (point.size() == 3 && static_cast<unsigned char>(point[0]) == 0xEF) {
       // U+FF01..U+FF5E full-width ASCII -> U+0021..U+007E
       const unsigned code = ((static_cast<unsigned char>(point[0]) & 0x0FU) << 12U) |
                             ((static_cast<unsigned char>(point[1]) & 0x3FU) << 6U) |
                             (static_cast<unsigned char>(point[2]) & 0x3FU);
-      if (code >= 0xFF01 && code <= 0xFF5E) ascii = std::string(1, static_cast<char>(code - 0xFEE0));
+      if (code >= 0xFF01 && code <= 0xFF5E)
+        ascii = std::string(1, static_cast<char>(code - 0xFEE0));
     }
     const std::string piece = ascii.empty() ? std::string(point) : ascii;
     if (piece == " " || piece == "\t" || piece == "\n" || piece == "\r") {

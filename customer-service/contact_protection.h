@@ -45,13 +45,13 @@ class ContactProtector {
 
 // Masking for display.
 std::string mask_person_name(std::string_view name);  // "李四" -> "李*", "Alice" -> "A****"
-std::string mask_phone(std::string_view phone);        // "13912346789" -> "139****6789"
-std::string mask_email(std::string_view email);        // "li@example.com" -> "l***@example.com"
-std::string mask_wechat(std::string_view wechat_id);   // "wx_lisi88" -> "wx*****88"
+std::string mask_phone(std::string_view phone);       // "13912346789" -> "139****6789"
+std::string mask_email(std::string_view email);       // "li@example.com" -> "l***@example.com"
+std::string mask_wechat(std::string_view wechat_id);  // "wx_lisi88" -> "wx*****88"
 
 // Normal forms for duplicate detection.
-std::string normalize_phone(std::string_view phone);   // digits only, "+86"/"86" prefix dropped
-std::string normalize_email(std::string_view email);   // trimmed, lower case
+std::string normalize_phone(std::string_view phone);  // digits only, "+86"/"86" prefix dropped
+std::string normalize_email(std::string_view email);  // trimmed, lower case
 // Trimmed, inner whitespace collapsed, full-width ASCII folded to half-width,
 // ASCII lower-cased: "  科技 有限公司 " and "科技　有限公司" match.
 std::string normalize_customer_name(std::string_view name);

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -52,9 +51,12 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
       soci::transaction transaction(sql);
       CustomerRepository repository(sql);
       Dictionaries dictionaries;
-      for (auto& code : repository.live_dictionary_codes("industry")) dictionaries.industries.insert(code);
-      for (auto& code : repository.live_dictionary_codes("source")) dictionaries.sources.insert(code);
-      for (auto& code : repository.live_dictionary_codes("need_tag")) dictionaries.need_tags.insert(code);
+      for (auto& code : repository.live_dictionary_codes("industry"))
+        dictionaries.industries.insert(code);
+      for (auto& code : repository.live_dictionary_codes("source"))
+        dictionaries.sources.insert(code);
+      for (auto& code : repository.live_dictionary_codes("need_tag"))
+        dictionaries.need_tags.insert(code);
 
       v1::ImportCustomersResponse answer;
       // Rejections of the current batch; listed in row order when it is written.
@@ -101,14 +103,17 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
             validate_customer_profile(pending.profile, "customer", today_date);
             const auto& p = pending.profile;
             if (dictionaries.industries.count(p.industry()) == 0) {
-              throw invalid_field("customer.industry", fmt::format("'{}' is not a live industry code", p.industry()));
+              throw invalid_field("customer.industry",
+                                  fmt::format("'{}' is not a live industry code", p.industry()));
             }
             if (dictionaries.sources.count(p.source()) == 0) {
-              throw invalid_field("customer.source", fmt::format("'{}' is not a live source code", p.source()));
+              throw invalid_field("customer.source",
+                                  fmt::format("'{}' is not a live source code", p.source()));
             }
             for (const auto& tag : p.need_tags()) {
               if (dictionaries.need_tags.count(tag) == 0) {
-                throw invalid_field("customer.need_tags", fmt::format("'{}' is not a live need_tag code", tag));
+                throw invalid_field("customer.need_tags",
+                                    fmt::format("'{}' is not a live need_tag code", tag));
               }
             }
             std::string owner = p.owner_id().empty() ? caller.user_id : p.owner_id();
@@ -116,11 +121,14 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
               throw invalid_field("customer.owner_id", "a rep may only import customers they own");
             }
             std::string team = caller.team_id;
-            if ((caller.role == Role::admin || caller.role == Role::service) && !p.team_id().empty()) {
+            if ((caller.role == Role::admin || caller.role == Role::service) &&
+                !p.team_id().empty()) {
               team = p.team_id();
             }
-            if (team.empty()) throw invalid_field("customer.team_id", "is required for this caller");
-            candidates.push_back({pending.row, new_record(p, owner, team, v1::STAGE_POTENTIAL, caller, now)});
+            if (team.empty())
+              throw invalid_field("customer.team_id", "is required for this caller");
+            candidates.push_back(
+                {pending.row, new_record(p, owner, team, v1::STAGE_POTENTIAL, caller, now)});
           } catch (const ServiceError& e) {
             reject(pending.row, v1::ImportRowResult::INVALID, "", e.what());
           }
@@ -143,26 +151,35 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
           std::vector<std::pair<std::string, std::string>> keys;
           for (const auto& c : candidates) {
             keys.emplace_back("name_key", c.record.name_key);
-            if (c.record.contact.phone_bidx) keys.emplace_back("phone_bidx", *c.record.contact.phone_bidx);
-            if (c.record.contact.email_bidx) keys.emplace_back("email_bidx", *c.record.contact.email_bidx);
+            if (c.record.contact.phone_bidx)
+              keys.emplace_back("phone_bidx", *c.record.contact.phone_bidx);
+            if (c.record.contact.email_bidx)
+              keys.emplace_back("email_bidx", *c.record.contact.email_bidx);
           }
           for (const auto& [column, key] : keys) {
             if (existing.count(column + ":" + key) != 0) continue;
             long long id = 0;
-            sql << fmt::format("SELECT id FROM customers WHERE {} = :key AND deleted = 0 ORDER BY id LIMIT 1", column),
+            sql << fmt::format(
+                "SELECT id FROM customers WHERE {} = :key AND deleted = 0 ORDER BY id LIMIT 1",
+                column),
                 soci::use(key), soci::into(id);
             if (sql.got_data()) existing[column + ":" + key] = static_cast<std::uint64_t>(id);
           }
           std::map<std::string, std::int64_t> in_batch;  // "kind:key" -> row
           for (auto& c : candidates) {
-            std::vector<std::pair<std::string, std::string>> own = {{"name_key", c.record.name_key}};
-            if (c.record.contact.phone_bidx) own.emplace_back("phone_bidx", *c.record.contact.phone_bidx);
-            if (c.record.contact.email_bidx) own.emplace_back("email_bidx", *c.record.contact.email_bidx);
+            std::vector<std::pair<std::string, std::string>> own = {
+                {"name_key", c.record.name_key}};
+            if (c.record.contact.phone_bidx)
+              own.emplace_back("phone_bidx", *c.record.contact.phone_bidx);
+            if (c.record.contact.email_bidx)
+              own.emplace_back("email_bidx", *c.record.contact.email_bidx);
             std::optional<std::string> problem;
             std::string existing_name;
             std::optional<std::int64_t> earlier_row;
             for (const auto& [column, key] : own) {
-              const std::string matched = column == "name_key" ? "name" : column == "phone_bidx" ? "phone" : "email";
+              const std::string matched = column == "name_key"     ? "name"
+                                          : column == "phone_bidx" ? "phone"
+                                                                   : "email";
               if (auto found = existing.find(column + ":" + key); found != existing.end()) {
                 existing_name = customer_name(found->second);
                 problem = fmt::format("same {} as {}", matched, existing_name);
@@ -219,7 +236,8 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
           request_id = message.request_id();
           check_request_id(request_id);
           allow_duplicates = message.allow_duplicates();
-          if (!request_id.empty()) previous = find_idempotent_record(sql, "ImportCustomers", request_id);
+          if (!request_id.empty())
+            previous = find_idempotent_record(sql, "ImportCustomers", request_id);
         } else if (!message.request_id().empty() && message.request_id() != request_id) {
           throw invalid_field("request_id", "must be the same in every message of one import");
         }
@@ -238,7 +256,8 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
         if (previous->first != fingerprint) {
           throw invalid_field("request_id", "was already used for a different import");
         }
-        if (!response->ParseFromString(previous->second)) throw std::runtime_error("corrupt stored answer");
+        if (!response->ParseFromString(previous->second))
+          throw std::runtime_error("corrupt stored answer");
         return grpc::Status::OK;
       }
       flush();
@@ -247,8 +266,9 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
           !record_idempotent_answer(sql, "ImportCustomers", request_id, fingerprint, caller.user_id,
                                     answer.SerializeAsString(), deps_.clock.now())) {
         transaction.rollback();
-        throw ServiceError(grpc::StatusCode::ABORTED, "CONCURRENT_UPDATE",
-                           "another import with the same request_id finished first; retry to get its answer");
+        throw ServiceError(
+            grpc::StatusCode::ABORTED, "CONCURRENT_UPDATE",
+            "another import with the same request_id finished first; retry to get its answer");
       }
       transaction.commit();
       deps_.metrics.created(static_cast<double>(answer.created()));

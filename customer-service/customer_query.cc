@@ -30,11 +30,12 @@ std::vector<Token> tokenize(const std::string& filter) {
     skip_spaces();
     if (i >= filter.size()) break;
     Token term;
-    while (i < filter.size() && (std::isalnum(static_cast<unsigned char>(filter[i])) != 0 ||
-                                 filter[i] == '_')) {
+    while (i < filter.size() &&
+           (std::isalnum(static_cast<unsigned char>(filter[i])) != 0 || filter[i] == '_')) {
       term.field += filter[i++];
     }
-    if (term.field.empty()) throw bad_filter(fmt::format("expected a field name at position {}", i + 1));
+    if (term.field.empty())
+      throw bad_filter(fmt::format("expected a field name at position {}", i + 1));
     skip_spaces();
     for (const char* op : {"<=", ">=", "!=", "=", "<", ">", ":"}) {
       if (filter.compare(i, std::char_traits<char>::length(op), op) == 0) {
@@ -43,7 +44,8 @@ std::vector<Token> tokenize(const std::string& filter) {
         break;
       }
     }
-    if (term.op.empty()) throw bad_filter(fmt::format("expected an operator after '{}'", term.field));
+    if (term.op.empty())
+      throw bad_filter(fmt::format("expected an operator after '{}'", term.field));
     skip_spaces();
     if (i < filter.size() && filter[i] == '"') {
       ++i;
@@ -82,8 +84,9 @@ std::vector<Token> tokenize(const std::string& filter) {
 
 bool is_date(const std::string& text) {
   return text.size() == 10 && text[4] == '-' && text[7] == '-' &&
-         std::all_of(text.begin(), text.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '-'; });
+         std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '-';
+         });
 }
 
 std::string sql_comparison(const std::string& op) { return op == "!=" ? "<>" : op; }
@@ -119,7 +122,8 @@ CustomerQuery parse_customer_filter(const std::string& filter) {
     const bool ordering = op != ":";
     if (field == "owner_id" || field == "industry" || field == "source" || field == "team_id") {
       if (!equality) throw bad_filter(fmt::format("{} supports only = and !=", field));
-      query.conditions.push_back({fmt::format("c.{} {} {}", field, sql_comparison(op), p), {value}});
+      query.conditions.push_back(
+          {fmt::format("c.{} {} {}", field, sql_comparison(op), p), {value}});
     } else if (field == "stage") {
       if (!equality) throw bad_filter("stage supports only = and !=");
       const int stage = parse_stage_name(value);
@@ -150,10 +154,10 @@ CustomerQuery parse_customer_filter(const std::string& filter) {
       query.conditions.push_back(
           {fmt::format("c.created_at {} {}", sql_comparison(op), p), {to_sql_datetime(*instant)}});
     } else {
-      throw bad_filter(fmt::format(
-          "unknown field '{}' (owner_id, team_id, stage, industry, source, need_tag, "
-          "display_name, first_contact_date, create_time)",
-          field));
+      throw bad_filter(
+          fmt::format("unknown field '{}' (owner_id, team_id, stage, industry, source, need_tag, "
+                      "display_name, first_contact_date, create_time)",
+                      field));
     }
     query.canonical_filter += fmt::format("{}{}{}\x1f", field, op, value);
   }
@@ -179,8 +183,7 @@ CustomerOrder parse_customer_order(const std::string& order_by) {
   if (field.empty()) return {"created_at", true, "create_time desc"};
   const auto found = columns.find(field);
   if (found == columns.end()) {
-    throw invalid_field("order_by",
-                        "can order by create_time, display_name or first_contact_date");
+    throw invalid_field("order_by", "can order by create_time, display_name or first_contact_date");
   }
   const bool descending = direction == "desc";
   return {found->second, descending, field + (descending ? " desc" : " asc")};

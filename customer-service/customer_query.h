@@ -24,7 +24,7 @@ struct CustomerQuery {
 CustomerQuery parse_customer_filter(const std::string& filter);
 
 struct CustomerOrder {
-  std::string column;     // created_at | display_name | first_contact_date
+  std::string column;  // created_at | display_name | first_contact_date
   bool descending = true;
   std::string canonical;  // e.g. "create_time desc"
 };

@@ -254,12 +254,12 @@ void CustomerRepository::append_stage_events(const std::vector<StageEventRecord>
       "loss_note, actor_id, owner_id, team_id, created_at) VALUES ";
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i];
-    statement += fmt::format(
-        "{}({}, {}, {}, {}, {}, {}, {}, {}, {}, {})", i == 0 ? "" : ",", e.customer_id,
-        e.from_stage ? std::to_string(*e.from_stage) : "NULL", e.to_stage, quote(e.reason),
-        e.loss_reason.empty() ? "NULL" : quote(e.loss_reason), quote(e.loss_note),
-        quote(e.actor_id), quote(e.owner_id), quote(e.team_id),
-        quote(to_sql_datetime(e.created_at)));
+    statement +=
+        fmt::format("{}({}, {}, {}, {}, {}, {}, {}, {}, {}, {})", i == 0 ? "" : ",", e.customer_id,
+                    e.from_stage ? std::to_string(*e.from_stage) : "NULL", e.to_stage,
+                    quote(e.reason), e.loss_reason.empty() ? "NULL" : quote(e.loss_reason),
+                    quote(e.loss_note), quote(e.actor_id), quote(e.owner_id), quote(e.team_id),
+                    quote(to_sql_datetime(e.created_at)));
   }
   sql_ << statement;
 }
@@ -275,11 +275,11 @@ void CustomerRepository::append_owner_events(const std::vector<OwnerEventRecord>
       "actor_id, created_at) VALUES ";
   for (std::size_t i = 0; i < events.size(); ++i) {
     const auto& e = events[i];
-    statement += fmt::format("{}({}, {}, {}, {}, {}, {}, {}, {})", i == 0 ? "" : ",",
-                             e.customer_id, e.from_owner ? quote(*e.from_owner) : "NULL",
-                             quote(e.to_owner), e.from_team ? quote(*e.from_team) : "NULL",
-                             quote(e.to_team), quote(e.reason), quote(e.actor_id),
-                             quote(to_sql_datetime(e.created_at)));
+    statement +=
+        fmt::format("{}({}, {}, {}, {}, {}, {}, {}, {})", i == 0 ? "" : ",", e.customer_id,
+                    e.from_owner ? quote(*e.from_owner) : "NULL", quote(e.to_owner),
+                    e.from_team ? quote(*e.from_team) : "NULL", quote(e.to_team), quote(e.reason),
+                    quote(e.actor_id), quote(to_sql_datetime(e.created_at)));
   }
   sql_ << statement;
 }
@@ -294,9 +294,10 @@ std::optional<Duplicate> CustomerRepository::find_duplicate(
                          const char* matched) -> std::optional<Duplicate> {
     long long id = 0;
     const long long exclude = static_cast<long long>(exclude_id);
-    sql_ << fmt::format("SELECT id FROM customers WHERE {} = :value AND deleted = 0 AND id <> "
-                        ":exclude ORDER BY id LIMIT 1 FOR UPDATE",
-                        column),
+    sql_ << fmt::format(
+        "SELECT id FROM customers WHERE {} = :value AND deleted = 0 AND id <> "
+        ":exclude ORDER BY id LIMIT 1 FOR UPDATE",
+        column),
         soci::use(value), soci::use(exclude), soci::into(id);
     if (!sql_.got_data()) return std::nullopt;
     return Duplicate{static_cast<std::uint64_t>(id), matched};
@@ -331,8 +332,9 @@ std::vector<CustomerRecord> CustomerRepository::list(const ListSpec& spec) {
   const char* direction = spec.order.descending ? "DESC" : "ASC";
   const char* after = spec.order.descending ? "<" : ">";
   if (spec.after_value) {
-    where += fmt::format(" AND ({0} {1} :after_value OR ({0} = :after_value2 AND c.id {1} :after_id))",
-                         column, after);
+    where +=
+        fmt::format(" AND ({0} {1} :after_value OR ({0} = :after_value2 AND c.id {1} :after_id))",
+                    column, after);
     params.emplace_back("after_value", *spec.after_value);
     params.emplace_back("after_value2", *spec.after_value);
     params.emplace_back("after_id", std::to_string(spec.after_id));

@@ -68,8 +68,9 @@ class CustomerRepository {
 
  private:
   std::string quote(const std::string& value) const;  // escaped SQL literal
-  std::vector<CustomerRecord> load_rows(const std::string& where_and_order,
-                                        const std::vector<std::pair<std::string, std::string>>& params);
+  std::vector<CustomerRecord> load_rows(
+      const std::string& where_and_order,
+      const std::vector<std::pair<std::string, std::string>>& params);
 
   soci::session& sql_;
 };

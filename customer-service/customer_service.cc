@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <set>
 
 #include "customer_query.h"
@@ -22,13 +21,14 @@ constexpr int kMaxPageSize = 500;
 constexpr std::size_t kMaxPurpose = 500;
 
 const char* stage_label(int stage) {
-  static constexpr std::array<const char*, 6> labels = {"none",          "potential", "intention",
-                                                        "high_intention", "won",      "lost"};
+  static constexpr std::array<const char*, 6> labels = {"none",           "potential", "intention",
+                                                        "high_intention", "won",       "lost"};
   return labels.at(static_cast<std::size_t>(std::clamp(stage, 0, 5)));
 }
 
 ServiceError duplicate_of(const Duplicate& duplicate) {
-  return {grpc::StatusCode::ALREADY_EXISTS, "DUPLICATE_CUSTOMER",
+  return {grpc::StatusCode::ALREADY_EXISTS,
+          "DUPLICATE_CUSTOMER",
           fmt::format("a live customer with the same {} exists: {} (set allow_duplicate to "
                       "create anyway)",
                       duplicate.matched, customer_name(duplicate.id)),
@@ -59,11 +59,20 @@ std::string sort_value(const CustomerRecord& record, const std::string& column) 
 
 // Fields UpdateCustomer may write, and the ones with their own methods.
 const std::set<std::string>& writable_paths() {
-  static const std::set<std::string> paths = {
-      "display_name",  "industry",      "source",          "contact",
-      "contact.name",  "contact.title", "contact.phone",   "contact.email",
-      "contact.wechat_id", "first_contact_date", "need_tags", "need_description",
-      "company_size",  "notes"};
+  static const std::set<std::string> paths = {"display_name",
+                                              "industry",
+                                              "source",
+                                              "contact",
+                                              "contact.name",
+                                              "contact.title",
+                                              "contact.phone",
+                                              "contact.email",
+                                              "contact.wechat_id",
+                                              "first_contact_date",
+                                              "need_tags",
+                                              "need_description",
+                                              "company_size",
+                                              "notes"};
   return paths;
 }
 
@@ -109,7 +118,9 @@ CustomerMetrics::CustomerMetrics(prometheus::Registry& registry)
 
 void CustomerMetrics::stage_changed(int from, int to) {
   if (from < 1 || from > 5 || to < 1 || to > 5 || from == to) return;
-  stage_change_counters_.at(static_cast<std::size_t>(from)).at(static_cast<std::size_t>(to))->Increment();
+  stage_change_counters_.at(static_cast<std::size_t>(from))
+      .at(static_cast<std::size_t>(to))
+      ->Increment();
 }
 
 void CustomerMetrics::imported(const char* outcome, double count) {
@@ -172,16 +183,18 @@ v1::Contact CustomerServiceImpl::open_contact(const CustomerRecord& r) const {
   try {
     contact.set_name(deps_.contacts.open(r.contact.name_enc, "contact.name"));
     contact.set_title(r.contact.title);
-    if (r.contact.phone_enc) contact.set_phone(deps_.contacts.open(*r.contact.phone_enc, "contact.phone"));
-    if (r.contact.email_enc) contact.set_email(deps_.contacts.open(*r.contact.email_enc, "contact.email"));
+    if (r.contact.phone_enc)
+      contact.set_phone(deps_.contacts.open(*r.contact.phone_enc, "contact.phone"));
+    if (r.contact.email_enc)
+      contact.set_email(deps_.contacts.open(*r.contact.email_enc, "contact.email"));
     if (r.contact.wechat_enc) {
       contact.set_wechat_id(deps_.contacts.open(*r.contact.wechat_enc, "contact.wechat_id"));
     }
   } catch (const std::runtime_error& e) {
     log::error("contact_decrypt_failed", {{"customer", customer_name(r.id)}, {"error", e.what()}});
-    throw ServiceError(grpc::StatusCode::INTERNAL, "CONTACT_KEY_UNAVAILABLE",
-                       "the contact of " + customer_name(r.id) +
-                           " cannot be decrypted with the configured keys");
+    throw ServiceError(
+        grpc::StatusCode::INTERNAL, "CONTACT_KEY_UNAVAILABLE",
+        "the contact of " + customer_name(r.id) + " cannot be decrypted with the configured keys");
   }
   return contact;
 }
@@ -308,8 +321,8 @@ grpc::Status CustomerServiceImpl::CreateCustomer(grpc::ServerContext* context,
           record.id = repository.insert(record);
           repository.append_stage_event({0, record.id, std::nullopt, stage, "created", "", "",
                                          caller.user_id, owner_id, team_id, now});
-          repository.append_owner_event(
-              {record.id, std::nullopt, std::nullopt, owner_id, team_id, "created", caller.user_id, now});
+          repository.append_owner_event({record.id, std::nullopt, std::nullopt, owner_id, team_id,
+                                         "created", caller.user_id, now});
           created = true;
           return to_proto(record);
         });
@@ -345,10 +358,9 @@ grpc::Status CustomerServiceImpl::ListCustomers(grpc::ServerContext* context,
     spec.order = parse_customer_order(request->order_by());
     spec.show_deleted = request->show_deleted();
     spec.scope = scope_of(caller);
-    const std::string fingerprint =
-        fmt::format("ListCustomers|{}|{}|{}|{}|{}|{}", caller.user_id, role_name(caller.role),
-                    caller.team_id, spec.query.canonical_filter, spec.order.canonical,
-                    spec.show_deleted);
+    const std::string fingerprint = fmt::format(
+        "ListCustomers|{}|{}|{}|{}|{}|{}", caller.user_id, role_name(caller.role), caller.team_id,
+        spec.query.canonical_filter, spec.order.canonical, spec.show_deleted);
     if (!request->page_token().empty()) {
       const auto cursor = deps_.page_tokens.decode(request->page_token(), fingerprint);
       try {
@@ -426,7 +438,8 @@ grpc::Status CustomerServiceImpl::UpdateCustomer(grpc::ServerContext* context,
           if (has("notes")) merged.set_notes(in.notes());
           validate_customer_profile(merged, "customer", today());
           // Only codes chosen now must be live: a customer keeps retired ones.
-          if (has("industry") && !repository.is_live_dictionary_entry("industry", merged.industry())) {
+          if (has("industry") &&
+              !repository.is_live_dictionary_entry("industry", merged.industry())) {
             throw invalid_field("customer.industry",
                                 fmt::format("'{}' is not a live industry code", merged.industry()));
           }
@@ -446,9 +459,9 @@ grpc::Status CustomerServiceImpl::UpdateCustomer(grpc::ServerContext* context,
             }
           }
 
-          const bool contact_changed =
-              has("contact") || has("contact.name") || has("contact.title") ||
-              has("contact.phone") || has("contact.email") || has("contact.wechat_id");
+          const bool contact_changed = has("contact") || has("contact.name") ||
+                                       has("contact.title") || has("contact.phone") ||
+                                       has("contact.email") || has("contact.wechat_id");
           record.display_name = merged.display_name();
           record.name_key = normalize_customer_name(merged.display_name());
           record.industry = merged.industry();
@@ -558,9 +571,9 @@ grpc::Status CustomerServiceImpl::ChangeCustomerStage(grpc::ServerContext* conte
           check_live(record);
           check_etag(request->etag(), record);
           if (record.stage == target) {
-            throw failed_precondition(
-                "SAME_STAGE", fmt::format("{} is already in stage {}", customer_name(id),
-                                          v1::Stage_Name(static_cast<v1::Stage>(target))));
+            throw failed_precondition("SAME_STAGE",
+                                      fmt::format("{} is already in stage {}", customer_name(id),
+                                                  v1::Stage_Name(static_cast<v1::Stage>(target))));
           }
           if (target == v1::STAGE_LOST &&
               !repository.is_live_dictionary_entry("loss_reason", request->loss_reason())) {
@@ -568,9 +581,17 @@ grpc::Status CustomerServiceImpl::ChangeCustomerStage(grpc::ServerContext* conte
                                                            request->loss_reason()));
           }
           const TimePoint now = deps_.clock.now();
-          StageEventRecord event{0,          id,          record.stage,    target,
-                                 request->reason(), request->loss_reason(), request->loss_note(),
-                                 caller.user_id, record.owner_id, record.team_id, now};
+          StageEventRecord event{0,
+                                 id,
+                                 record.stage,
+                                 target,
+                                 request->reason(),
+                                 request->loss_reason(),
+                                 request->loss_note(),
+                                 caller.user_id,
+                                 record.owner_id,
+                                 record.team_id,
+                                 now};
           changed_from = record.stage;
           record.stage = target;
           record.stage_changed_at = now;
@@ -608,7 +629,9 @@ grpc::Status CustomerServiceImpl::ListStageEvents(grpc::ServerContext* context,
     std::uint64_t after = 0;
     if (!request->page_token().empty()) {
       try {
-        after = deps_.page_tokens.decode(request->page_token(), fingerprint).at("after").get<std::uint64_t>();
+        after = deps_.page_tokens.decode(request->page_token(), fingerprint)
+                    .at("after")
+                    .get<std::uint64_t>();
       } catch (const nlohmann::json::exception&) {
         throw invalid_field("page_token", "is malformed");
       }
@@ -670,7 +693,8 @@ grpc::Status CustomerServiceImpl::TransferCustomer(grpc::ServerContext* context,
           check_live(record);
           check_etag(request->etag(), record);
           std::string new_team = request->new_team_id();
-          if (new_team.empty()) new_team = caller.role == Role::manager ? caller.team_id : record.team_id;
+          if (new_team.empty())
+            new_team = caller.role == Role::manager ? caller.team_id : record.team_id;
           if (record.owner_id == request->new_owner_id() && record.team_id == new_team) {
             throw failed_precondition("SAME_OWNER", customer_name(id) + " is already owned by " +
                                                         request->new_owner_id());
@@ -733,9 +757,9 @@ grpc::Status CustomerServiceImpl::ExportCustomers(grpc::ServerContext* context,
     spec.scope = scope_of(caller);
     spec.limit = 500;
     for (;;) {
-      const auto rows = deps_.db.run(
-          [&](soci::session& sql) { return CustomerRepository(sql).list(spec); },
-          deps_.db.config().acquire_timeout);
+      const auto rows =
+          deps_.db.run([&](soci::session& sql) { return CustomerRepository(sql).list(spec); },
+                       deps_.db.config().acquire_timeout);
       for (const auto& row : rows) {
         if (context->IsCancelled()) {
           return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");

@@ -53,15 +53,18 @@ class CustomerServiceImpl final : public v1::CustomerService::Service {
  public:
   explicit CustomerServiceImpl(CustomerServiceDeps deps) : deps_(deps) {}
 
-  grpc::Status CreateCustomer(grpc::ServerContext* context, const v1::CreateCustomerRequest* request,
+  grpc::Status CreateCustomer(grpc::ServerContext* context,
+                              const v1::CreateCustomerRequest* request,
                               v1::Customer* response) override;
   grpc::Status GetCustomer(grpc::ServerContext* context, const v1::GetCustomerRequest* request,
                            v1::Customer* response) override;
   grpc::Status ListCustomers(grpc::ServerContext* context, const v1::ListCustomersRequest* request,
                              v1::ListCustomersResponse* response) override;
-  grpc::Status UpdateCustomer(grpc::ServerContext* context, const v1::UpdateCustomerRequest* request,
+  grpc::Status UpdateCustomer(grpc::ServerContext* context,
+                              const v1::UpdateCustomerRequest* request,
                               v1::Customer* response) override;
-  grpc::Status DeleteCustomer(grpc::ServerContext* context, const v1::DeleteCustomerRequest* request,
+  grpc::Status DeleteCustomer(grpc::ServerContext* context,
+                              const v1::DeleteCustomerRequest* request,
                               v1::Customer* response) override;
   grpc::Status UndeleteCustomer(grpc::ServerContext* context,
                                 const v1::UndeleteCustomerRequest* request,

@@ -61,7 +61,8 @@ void validate_customer_profile(const v1::Customer& c, const std::string& prefix,
                  ch == ')';
         });
     if (!only_phone_characters || digits.size() < 5 || digits.size() > 20) {
-      throw invalid_field(field("contact.phone"), "must hold 5 to 20 digits (+, -, spaces allowed)");
+      throw invalid_field(field("contact.phone"),
+                          "must hold 5 to 20 digits (+, -, spaces allowed)");
     }
   }
   if (!c.contact().email().empty()) {

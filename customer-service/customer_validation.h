@@ -23,7 +23,6 @@ inline constexpr std::size_t kMaxNeedTags = 20;
 void validate_customer_profile(const v1::Customer& customer, const std::string& prefix,
                                const std::string& today);
 
-
 // "YYYY-MM-DD" that names a real calendar day.
 bool is_calendar_date(const std::string& text);
 

@@ -17,11 +17,16 @@ namespace {
 
 std::string kind_column(v1::DictionaryKind kind) {
   switch (kind) {
-    case v1::INDUSTRY: return "industry";
-    case v1::SOURCE: return "source";
-    case v1::NEED_TAG: return "need_tag";
-    case v1::LOSS_REASON: return "loss_reason";
-    default: throw invalid_field("kind", "must be INDUSTRY, SOURCE, NEED_TAG or LOSS_REASON");
+    case v1::INDUSTRY:
+      return "industry";
+    case v1::SOURCE:
+      return "source";
+    case v1::NEED_TAG:
+      return "need_tag";
+    case v1::LOSS_REASON:
+      return "loss_reason";
+    default:
+      throw invalid_field("kind", "must be INDUSTRY, SOURCE, NEED_TAG or LOSS_REASON");
   }
 }
 
@@ -52,10 +57,12 @@ v1::DictionaryEntry entry_from_row(const soci::row& row, v1::DictionaryKind kind
   return entry;
 }
 
-v1::DictionaryEntry load_entry(soci::session& sql, v1::DictionaryKind kind, const std::string& code) {
+v1::DictionaryEntry load_entry(soci::session& sql, v1::DictionaryKind kind,
+                               const std::string& code) {
   const std::string kind_text = kind_column(kind);
   soci::row row;
-  sql << fmt::format("SELECT {} FROM dictionary_entries WHERE kind = :kind AND code = :code", kEntryColumns),
+  sql << fmt::format("SELECT {} FROM dictionary_entries WHERE kind = :kind AND code = :code",
+                     kEntryColumns),
       soci::use(kind_text), soci::use(code), soci::into(row);
   if (!sql.got_data()) throw not_found(fmt::format("dictionary entry {}/{}", kind_text, code));
   return entry_from_row(row, kind);
@@ -216,8 +223,8 @@ grpc::Status DictionaryServiceImpl::RetireDictionaryEntry(
     *response = db_.run([&](soci::session& sql) {
       const auto current = load_entry(sql, request->kind(), request->code());
       if (current.retired()) {
-        throw failed_precondition("ALREADY_RETIRED", fmt::format("{} '{}' is already retired",
-                                                                 kind, request->code()));
+        throw failed_precondition("ALREADY_RETIRED",
+                                  fmt::format("{} '{}' is already retired", kind, request->code()));
       }
       const std::string now = to_sql_datetime(clock_.now());
       sql << "UPDATE dictionary_entries SET retired_at = :now, updated_at = :now2 "
@@ -304,13 +311,14 @@ grpc::Status DictionaryServiceImpl::SearchTalkTracks(grpc::ServerContext* contex
     const int page_size = checked_page_size(request->page_size(), 50, 200);
     if (!request->tag().empty()) validate_code(request->tag(), "tag");
     validate_text(request->text(), "text", 200, false);
-    const std::string fingerprint = fmt::format("SearchTalkTracks|{}|{}|{}|{}", caller.user_id,
-                                                request->tag(), request->text(),
-                                                request->include_retired());
+    const std::string fingerprint =
+        fmt::format("SearchTalkTracks|{}|{}|{}|{}", caller.user_id, request->tag(), request->text(),
+                    request->include_retired());
     long long after = 0;
     if (!request->page_token().empty()) {
       try {
-        after = page_tokens_.decode(request->page_token(), fingerprint).at("after").get<long long>();
+        after =
+            page_tokens_.decode(request->page_token(), fingerprint).at("after").get<long long>();
       } catch (const nlohmann::json::exception&) {
         throw invalid_field("page_token", "is malformed");
       }
@@ -325,12 +333,12 @@ grpc::Status DictionaryServiceImpl::SearchTalkTracks(grpc::ServerContext* contex
     db_.run([&](soci::session& sql) {
       std::vector<long long> found(static_cast<std::size_t>(page_size) + 1);
       sql << fmt::format(
-                 "SELECT id FROM talk_tracks tt WHERE id > :after {} "
-                 "AND (:tag = '' OR EXISTS (SELECT 1 FROM talk_track_tags t WHERE "
-                 "t.talk_track_id = tt.id AND t.tag = :tag2)) "
-                 "AND (:text = '' OR question LIKE CONCAT('%', :text2, '%') OR answer LIKE "
-                 "CONCAT('%', :text3, '%')) ORDER BY id LIMIT {}",
-                 request->include_retired() ? "" : "AND retired_at IS NULL", page_size + 1),
+          "SELECT id FROM talk_tracks tt WHERE id > :after {} "
+          "AND (:tag = '' OR EXISTS (SELECT 1 FROM talk_track_tags t WHERE "
+          "t.talk_track_id = tt.id AND t.tag = :tag2)) "
+          "AND (:text = '' OR question LIKE CONCAT('%', :text2, '%') OR answer LIKE "
+          "CONCAT('%', :text3, '%')) ORDER BY id LIMIT {}",
+          request->include_retired() ? "" : "AND retired_at IS NULL", page_size + 1),
           soci::use(after), soci::use(tag), soci::use(tag), soci::use(like), soci::use(like),
           soci::use(like), soci::into(found);
       ids = found;
@@ -339,8 +347,8 @@ grpc::Status DictionaryServiceImpl::SearchTalkTracks(grpc::ServerContext* contex
       }
     });
     if (ids.size() > static_cast<std::size_t>(page_size)) {
-      response->set_next_page_token(
-          page_tokens_.encode({{"after", ids[static_cast<std::size_t>(page_size) - 1]}}, fingerprint));
+      response->set_next_page_token(page_tokens_.encode(
+          {{"after", ids[static_cast<std::size_t>(page_size) - 1]}}, fingerprint));
     }
     return grpc::Status::OK;
   });

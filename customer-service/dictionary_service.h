@@ -28,11 +28,14 @@ class DictionaryServiceImpl final : public v1::DictionaryService::Service {
   grpc::Status RetireDictionaryEntry(grpc::ServerContext* context,
                                      const v1::RetireDictionaryEntryRequest* request,
                                      v1::DictionaryEntry* response) override;
-  grpc::Status CreateTalkTrack(grpc::ServerContext* context, const v1::CreateTalkTrackRequest* request,
+  grpc::Status CreateTalkTrack(grpc::ServerContext* context,
+                               const v1::CreateTalkTrackRequest* request,
                                v1::TalkTrack* response) override;
-  grpc::Status UpdateTalkTrack(grpc::ServerContext* context, const v1::UpdateTalkTrackRequest* request,
+  grpc::Status UpdateTalkTrack(grpc::ServerContext* context,
+                               const v1::UpdateTalkTrackRequest* request,
                                v1::TalkTrack* response) override;
-  grpc::Status RetireTalkTrack(grpc::ServerContext* context, const v1::RetireTalkTrackRequest* request,
+  grpc::Status RetireTalkTrack(grpc::ServerContext* context,
+                               const v1::RetireTalkTrackRequest* request,
                                v1::TalkTrack* response) override;
   grpc::Status SearchTalkTracks(grpc::ServerContext* context,
                                 const v1::SearchTalkTracksRequest* request,

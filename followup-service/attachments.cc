@@ -29,11 +29,14 @@ class StreamingSha256 {
   StreamingSha256() : context_(EVP_MD_CTX_new()) {
     EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr);
   }
-  void update(const std::string& bytes) { EVP_DigestUpdate(context_.get(), bytes.data(), bytes.size()); }
+  void update(const std::string& bytes) {
+    EVP_DigestUpdate(context_.get(), bytes.data(), bytes.size());
+  }
   std::string hex() {
     std::string digest(32, '\0');
     unsigned int length = 0;
-    EVP_DigestFinal_ex(context_.get(), reinterpret_cast<unsigned char*>(digest.data()), &length);  // NOLINT
+    EVP_DigestFinal_ex(context_.get(), reinterpret_cast<unsigned char*>(digest.data()),
+                       &length);  // NOLINT
     return crypto::to_hex(digest);
   }
 
@@ -80,7 +83,8 @@ grpc::Status FollowUpServiceImpl::UploadAttachment(
     const auto metadata = message.metadata();
     const auto follow_up_id = parse_follow_up_name(metadata.follow_up(), "metadata.follow_up");
     validate_text(metadata.file_name(), "metadata.file_name", 255, true);
-    static const std::regex content_type(R"([a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62})");
+    static const std::regex content_type(
+        R"([a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62})");
     if (!std::regex_match(metadata.content_type(), content_type)) {
       throw invalid_field("metadata.content_type", "must be a media type such as application/pdf");
     }
@@ -89,7 +93,8 @@ grpc::Status FollowUpServiceImpl::UploadAttachment(
       throw invalid_field("metadata.sha256", "must be 64 lower-case hex digits");
     }
     const std::int64_t limit = deps_.settings.attachment_max_bytes;
-    if (metadata.size_bytes() < 0) throw invalid_field("metadata.size_bytes", "must not be negative");
+    if (metadata.size_bytes() < 0)
+      throw invalid_field("metadata.size_bytes", "must not be negative");
     if (metadata.size_bytes() > limit) {
       throw ServiceError(grpc::StatusCode::RESOURCE_EXHAUSTED, "ATTACHMENT_TOO_LARGE",
                          fmt::format("attachments are limited to {} bytes", limit));
@@ -99,7 +104,8 @@ grpc::Status FollowUpServiceImpl::UploadAttachment(
     try {
       soci::transaction transaction(sql);
       FollowUpRepository repository(sql);
-      const auto [follow_up, customer] = accessible_follow_up(repository, caller, follow_up_id, false);
+      const auto [follow_up, customer] =
+          accessible_follow_up(repository, caller, follow_up_id, false);
       AttachmentRow row;
       row.follow_up_id = follow_up_id;
       row.customer_id = follow_up.customer_id;
@@ -116,7 +122,8 @@ grpc::Status FollowUpServiceImpl::UploadAttachment(
       int seq = 0;
       std::string pending;
       while (reader->Read(&message)) {
-        if (message.has_metadata()) throw invalid_field("metadata", "must be sent only once, first");
+        if (message.has_metadata())
+          throw invalid_field("metadata", "must be sent only once, first");
         received += static_cast<std::int64_t>(message.chunk().size());
         if (received > limit) {
           throw ServiceError(grpc::StatusCode::RESOURCE_EXHAUSTED, "ATTACHMENT_TOO_LARGE",
@@ -136,7 +143,8 @@ grpc::Status FollowUpServiceImpl::UploadAttachment(
                                         metadata.size_bytes(), received));
       }
       if (digest.hex() != metadata.sha256()) {
-        throw invalid_field("metadata.sha256", "does not match the bytes received; nothing was stored");
+        throw invalid_field("metadata.sha256",
+                            "does not match the bytes received; nothing was stored");
       }
       transaction.commit();
       *response = attachment_to_proto(row);
@@ -168,12 +176,13 @@ grpc::Status FollowUpServiceImpl::DownloadAttachment(
     if (!writer->Write(head)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
     // One chunk per read: memory stays at one chunk whatever the file size.
     for (int seq = 0;; ++seq) {
-      const auto bytes = deps_.db.run(
-          [&](soci::session& sql) { return FollowUpRepository(sql).chunk(id, seq); });
+      const auto bytes =
+          deps_.db.run([&](soci::session& sql) { return FollowUpRepository(sql).chunk(id, seq); });
       if (!bytes) break;
       v1::DownloadAttachmentResponse part;
       part.set_chunk(*bytes);
-      if (!writer->Write(part)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+      if (!writer->Write(part))
+        return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
     }
     return grpc::Status::OK;
   });

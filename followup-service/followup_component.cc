@@ -8,7 +8,8 @@ void add_followup_service_options(Options& options) {
   options.add({"customer-service-address", "", "host:port of customer-service (stage changes)"});
   options.add({"attachment-max-bytes", "20971520", "largest attachment accepted"});
   options.add({"reminder-scan-interval", "1s", "how often due plans become reminders"});
-  options.add({"reminder-heartbeat-interval", "15s", "idle WatchReminders streams get a heartbeat this often"});
+  options.add({"reminder-heartbeat-interval", "15s",
+               "idle WatchReminders streams get a heartbeat this often"});
   options.add({"clock-skew", "5m", "how far in the future a follow-up's time may be"});
 }
 
@@ -27,16 +28,17 @@ FollowUpComponent::FollowUpComponent(ProcessContext& context) {
                                             std::chrono::minutes(10));
   settings.heartbeat_interval = options.duration(
       "reminder-heartbeat-interval", std::chrono::milliseconds(100), std::chrono::minutes(10));
-  settings.clock_skew = options.duration("clock-skew", std::chrono::milliseconds(0), std::chrono::hours(1));
+  settings.clock_skew =
+      options.duration("clock-skew", std::chrono::milliseconds(0), std::chrono::hours(1));
   options.validate();
   tokens_ = std::make_unique<TokenVerifier>(context.config.token_secret, context.clock);
   page_tokens_ = std::make_unique<PageTokenCodec>(
       crypto::hmac_sha256(context.config.token_secret, "salesfollow page tokens"));
   customers_ = std::make_unique<CustomerClient>(address);
   metrics_ = std::make_unique<FollowUpMetrics>(context.metrics);
-  service_ = std::make_unique<FollowUpServiceImpl>(FollowUpDeps{
-      context.db, context.clock, context.calendar, *tokens_, *page_tokens_, *customers_, *metrics_,
-      settings});
+  service_ = std::make_unique<FollowUpServiceImpl>(
+      FollowUpDeps{context.db, context.clock, context.calendar, *tokens_, *page_tokens_,
+                   *customers_, *metrics_, settings});
   scanner_ = std::make_unique<ReminderScanner>(context.db, context.clock, context.calendar,
                                                *service_, *metrics_, settings.poll_interval);
 }

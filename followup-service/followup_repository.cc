@@ -51,7 +51,8 @@ const std::string& plan_columns() {
 PlanRow plan_from(const soci::row& row, std::size_t first = 0) {
   PlanRow p;
   p.customer_id = static_cast<std::uint64_t>(integer_at(row, first));
-  if (row.get_indicator(first + 1) != soci::i_null) p.plan_at = from_micros(integer_at(row, first + 1));
+  if (row.get_indicator(first + 1) != soci::i_null)
+    p.plan_at = from_micros(integer_at(row, first + 1));
   p.action = text_at(row, first + 2);
   p.recommended = integer_at(row, first + 3) != 0;
   p.planner_id = text_at(row, first + 4);
@@ -110,10 +111,9 @@ std::uint64_t FollowUpRepository::insert_follow_up(const FollowUpRow& f) {
           ":logger, :channel, :scenario, :content, :feedback, :next_action, :stage_after, "
           ":stage_event, :revision)",
       soci::use(customer), soci::use(happened), soci::use(logged), soci::use(late),
-      soci::use(f.follower_id), soci::use(f.logger_id), soci::use(f.channel),
-      soci::use(f.scenario), soci::use(f.content), soci::use(f.feedback),
-      soci::use(f.next_action), soci::use(f.stage_after), soci::use(f.stage_event),
-      soci::use(f.revision);
+      soci::use(f.follower_id), soci::use(f.logger_id), soci::use(f.channel), soci::use(f.scenario),
+      soci::use(f.content), soci::use(f.feedback), soci::use(f.next_action),
+      soci::use(f.stage_after), soci::use(f.stage_event), soci::use(f.revision);
   long long id = 0;
   sql_ << "SELECT LAST_INSERT_ID()", soci::into(id);
   return static_cast<std::uint64_t>(id);
@@ -156,8 +156,8 @@ void FollowUpRepository::update_follow_up(const FollowUpRow& f) {
           "scenario = :scenario, content = :content, feedback = :feedback, "
           "next_action = :next_action, revision = :revision WHERE id = :id",
       soci::use(happened), soci::use(late), soci::use(f.channel), soci::use(f.scenario),
-      soci::use(f.content), soci::use(f.feedback), soci::use(f.next_action),
-      soci::use(f.revision), soci::use(id);
+      soci::use(f.content), soci::use(f.feedback), soci::use(f.next_action), soci::use(f.revision),
+      soci::use(id);
 }
 
 void FollowUpRepository::insert_amendment(std::uint64_t follow_up_id, const AmendmentRow& a) {
@@ -171,14 +171,15 @@ void FollowUpRepository::insert_amendment(std::uint64_t follow_up_id, const Amen
 
 std::vector<AmendmentRow> FollowUpRepository::amendments(std::uint64_t follow_up_id) {
   std::vector<AmendmentRow> rows;
-  for_each_row(sql_,
-               "SELECT revision, amended_by, " + micros_of("amended_at") +
-                   ", reason, changes FROM follow_up_amendments WHERE follow_up_id = :id ORDER BY "
-                   "revision",
-               {{"id", id_text(follow_up_id)}}, [&](const soci::row& row) {
-                 rows.push_back({static_cast<int>(integer_at(row, 0)), text_at(row, 1),
-                                 from_micros(integer_at(row, 2)), text_at(row, 3), text_at(row, 4)});
-               });
+  for_each_row(
+      sql_,
+      "SELECT revision, amended_by, " + micros_of("amended_at") +
+          ", reason, changes FROM follow_up_amendments WHERE follow_up_id = :id ORDER BY "
+          "revision",
+      {{"id", id_text(follow_up_id)}}, [&](const soci::row& row) {
+        rows.push_back({static_cast<int>(integer_at(row, 0)), text_at(row, 1),
+                        from_micros(integer_at(row, 2)), text_at(row, 3), text_at(row, 4)});
+      });
   return rows;
 }
 
@@ -197,7 +198,8 @@ std::optional<PlanRow> FollowUpRepository::plan(std::uint64_t customer_id) {
                "SELECT " + plan_columns() +
                    " FROM customers c JOIN follow_up_plans p ON p.customer_id = c.id WHERE c.id "
                    "= :id",
-               {{"id", id_text(customer_id)}}, [&](const soci::row& row) { found = plan_from(row); });
+               {{"id", id_text(customer_id)}},
+               [&](const soci::row& row) { found = plan_from(row); });
   return found;
 }
 
@@ -222,8 +224,8 @@ void FollowUpRepository::clear_plan(std::uint64_t customer_id) {
   sql_ << "DELETE FROM follow_up_plans WHERE customer_id = :id", soci::use(id);
 }
 
-std::optional<std::pair<Cadence, std::pair<std::string, TimePoint>>> FollowUpRepository::stored_policy(
-    const std::string& team_id) {
+std::optional<std::pair<Cadence, std::pair<std::string, TimePoint>>>
+FollowUpRepository::stored_policy(const std::string& team_id) {
   std::optional<std::pair<Cadence, std::pair<std::string, TimePoint>>> found;
   for_each_row(sql_,
                "SELECT potential_days, intention_days, high_intention_days, won_days, lost_days, "
@@ -326,8 +328,10 @@ std::vector<ActivityRow> FollowUpRepository::open_customers(const ListScope& sco
                       text_at(row, 4),
                       static_cast<int>(integer_at(row, 5)),
                       false};
-        if (row.get_indicator(6) != soci::i_null) a.last_follow_up_at = from_micros(integer_at(row, 6));
-        if (row.get_indicator(7) != soci::i_null) a.override_days = static_cast<int>(integer_at(row, 7));
+        if (row.get_indicator(6) != soci::i_null)
+          a.last_follow_up_at = from_micros(integer_at(row, 6));
+        if (row.get_indicator(7) != soci::i_null)
+          a.override_days = static_cast<int>(integer_at(row, 7));
         rows.push_back(std::move(a));
       });
   return rows;
@@ -422,8 +426,9 @@ std::uint64_t FollowUpRepository::insert_attachment(const AttachmentRow& a) {
 
 void FollowUpRepository::insert_chunk(std::uint64_t attachment_id, int seq,
                                       const std::string& bytes) {
-  sql_ << fmt::format("INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES ({}, {}, {})",
-                      attachment_id, seq, sql_quote(sql_, crypto::base64_encode(bytes)));
+  sql_ << fmt::format(
+      "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES ({}, {}, {})", attachment_id,
+      seq, sql_quote(sql_, crypto::base64_encode(bytes)));
 }
 
 namespace {
@@ -457,18 +462,17 @@ std::optional<AttachmentRow> FollowUpRepository::attachment(std::uint64_t id) {
 
 std::vector<AttachmentRow> FollowUpRepository::attachments_of(std::uint64_t follow_up_id) {
   std::vector<AttachmentRow> rows;
-  for_each_row(sql_,
-               "SELECT " + attachment_columns() +
-                   " FROM attachments WHERE follow_up_id = :id ORDER BY id",
-               {{"id", id_text(follow_up_id)}},
-               [&](const soci::row& row) { rows.push_back(attachment_from(row)); });
+  for_each_row(
+      sql_,
+      "SELECT " + attachment_columns() + " FROM attachments WHERE follow_up_id = :id ORDER BY id",
+      {{"id", id_text(follow_up_id)}},
+      [&](const soci::row& row) { rows.push_back(attachment_from(row)); });
   return rows;
 }
 
 std::optional<std::string> FollowUpRepository::chunk(std::uint64_t attachment_id, int seq) {
   std::optional<std::string> data;
-  for_each_row(sql_,
-               "SELECT data FROM attachment_chunks WHERE attachment_id = :id AND seq = :seq",
+  for_each_row(sql_, "SELECT data FROM attachment_chunks WHERE attachment_id = :id AND seq = :seq",
                {{"id", id_text(attachment_id)}, {"seq", std::to_string(seq)}},
                [&](const soci::row& row) { data = crypto::base64_decode(text_at(row, 0)); });
   return data;

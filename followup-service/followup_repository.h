@@ -113,9 +113,11 @@ class FollowUpRepository {
 
   // Plans before `before`, ordered by (plan_at, customer_id) after the cursor.
   std::vector<PlanRow> due_plans(const ListScope& scope, TimePoint before,
-                                 std::optional<std::pair<long long, std::uint64_t>> after, int limit);
+                                 std::optional<std::pair<long long, std::uint64_t>> after,
+                                 int limit);
   // Live customers in potential/intention/high intention after `after_id`.
-  std::vector<ActivityRow> open_customers(const ListScope& scope, std::uint64_t after_id, int limit);
+  std::vector<ActivityRow> open_customers(const ListScope& scope, std::uint64_t after_id,
+                                          int limit);
   std::vector<PlanRow> high_intent(const ListScope& scope,
                                    std::optional<std::pair<long long, std::uint64_t>> after,
                                    int limit);
@@ -134,7 +136,8 @@ class FollowUpRepository {
   std::optional<std::string> chunk(std::uint64_t attachment_id, int seq);
 
  private:
-  std::string scope_sql(const ListScope& scope, std::vector<std::pair<std::string, std::string>>& params) const;
+  std::string scope_sql(const ListScope& scope,
+                        std::vector<std::pair<std::string, std::string>>& params) const;
   soci::session& sql_;
 };
 

@@ -1,9 +1,9 @@
 #include "followup_service.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "salesfollow/common/errors.h"
@@ -19,7 +19,7 @@ constexpr int kMaxPageSize = 500;
 constexpr int kMaxIntervalDays = 365;
 
 const char* channel_label(int channel) {
-  static constexpr std::array<const char*, 6> labels = {"unspecified", "phone", "meeting",
+  static constexpr std::array<const char*, 6> labels = {"unspecified", "phone",  "meeting",
                                                         "email",       "wechat", "other"};
   return labels.at(static_cast<std::size_t>(std::clamp(channel, 0, 5)));
 }
@@ -84,9 +84,13 @@ FollowUpMetrics::FollowUpMetrics(prometheus::Registry& registry)
   }
 }
 
-void FollowUpMetrics::logged(int channel) { logged_.Add({{"channel", channel_label(channel)}}).Increment(); }
+void FollowUpMetrics::logged(int channel) {
+  logged_.Add({{"channel", channel_label(channel)}}).Increment();
+}
 
-void FollowUpMetrics::late(const std::string& follower) { late_.Add({{"follower", follower}}).Increment(); }
+void FollowUpMetrics::late(const std::string& follower) {
+  late_.Add({{"follower", follower}}).Increment();
+}
 
 void FollowUpMetrics::set_overdue(const std::vector<std::pair<std::string, long long>>& by_owner) {
   const std::lock_guard lock(overdue_mutex_);
@@ -126,7 +130,8 @@ std::pair<FollowUpRow, CustomerView> FollowUpServiceImpl::accessible_follow_up(
     FollowUpRepository& repository, const Caller& caller, std::uint64_t id, bool for_update) const {
   auto row = repository.follow_up(id, for_update);
   if (!row) {
-    if (caller.role == Role::admin || caller.role == Role::service) throw not_found(follow_up_name(id));
+    if (caller.role == Role::admin || caller.role == Role::service)
+      throw not_found(follow_up_name(id));
     throw permission_denied(follow_up_name(id) + " is not accessible to you (it may not exist)");
   }
   auto customer = repository.customer(row->customer_id);
@@ -216,7 +221,8 @@ grpc::Status FollowUpServiceImpl::LogFollowUp(grpc::ServerContext* context,
 
     const TimePoint now = deps_.clock.now();
     if (happened > now + deps_.settings.clock_skew) {
-      throw invalid_field("follow_up.happen_time", "is in the future (now is " + format_rfc3339(now) + ")");
+      throw invalid_field("follow_up.happen_time",
+                          "is in the future (now is " + format_rfc3339(now) + ")");
     }
     const auto customer = deps_.db.run(
         [&](soci::session& sql) {
@@ -255,14 +261,15 @@ grpc::Status FollowUpServiceImpl::LogFollowUp(grpc::ServerContext* context,
       change.set_reason(request->stage_change().reason());
       change.set_loss_reason(request->stage_change().loss_reason());
       change.set_loss_note(request->stage_change().loss_note());
-      if (!request->request_id().empty()) change.set_request_id("followup:" + request->request_id());
+      if (!request->request_id().empty())
+        change.set_request_id("followup:" + request->request_id());
       const auto authorization = context->client_metadata().find("authorization");
       v1::ChangeCustomerStageResponse changed;
       const auto deadline = std::min(context->deadline(),
                                      std::chrono::system_clock::now() + std::chrono::seconds(10));
       const grpc::Status status = deps_.customers.change_stage(
-          std::string(authorization->second.data(), authorization->second.size()), change,
-          deadline, changed);
+          std::string(authorization->second.data(), authorization->second.size()), change, deadline,
+          changed);
       if (!status.ok()) return status;  // nothing written here
       stage_after = changed.customer().stage();
       stage_event = changed.event().name();
@@ -296,17 +303,20 @@ grpc::Status FollowUpServiceImpl::LogFollowUp(grpc::ServerContext* context,
             repository.set_plan(customer_id, *manual_plan, request->next_plan().action(), false,
                                 caller.user_id, logged);
           } else {
-            const int days = repository.team_cadence(customer.team_id)
-                                 .interval_days(stage_after, repository.customer_override(customer_id));
+            const int days =
+                repository.team_cadence(customer.team_id)
+                    .interval_days(stage_after, repository.customer_override(customer_id));
             if (const auto planned = recommended_plan(happened, days)) {
-              repository.set_plan(customer_id, *planned, in.next_action(), true, caller.user_id, logged);
+              repository.set_plan(customer_id, *planned, in.next_action(), true, caller.user_id,
+                                  logged);
             } else {
               repository.clear_plan(customer_id);
             }
           }
           v1::LogFollowUpResponse answer;
           *answer.mutable_follow_up() = to_proto(row);
-          if (const auto plan = repository.plan(customer_id)) *answer.mutable_plan() = plan_to_proto(*plan);
+          if (const auto plan = repository.plan(customer_id))
+            *answer.mutable_plan() = plan_to_proto(*plan);
           written = true;
           late = row.late;
           return answer;
@@ -389,9 +399,10 @@ grpc::Status FollowUpServiceImpl::AmendFollowUp(grpc::ServerContext* context,
     const auto& in = request->follow_up();
     const auto id = parse_follow_up_name(in.name(), "follow_up.name");
     validate_text(request->reason(), "reason", 1000, true, true);
-    static const std::set<std::string> amendable = {"scenario", "content", "feedback",
+    static const std::set<std::string> amendable = {"scenario",    "content", "feedback",
                                                     "next_action", "channel", "happen_time"};
-    if (request->fields().empty()) throw invalid_field("fields", "name at least one field to amend");
+    if (request->fields().empty())
+      throw invalid_field("fields", "name at least one field to amend");
     std::set<std::string> fields;
     for (const auto& field : request->fields()) {
       if (amendable.count(field) == 0) {
@@ -401,15 +412,19 @@ grpc::Status FollowUpServiceImpl::AmendFollowUp(grpc::ServerContext* context,
       }
       fields.insert(field);
     }
-    if (fields.count("scenario") != 0) validate_text(in.scenario(), "follow_up.scenario", 200, false);
-    if (fields.count("content") != 0) validate_text(in.content(), "follow_up.content", 10000, true, true);
-    if (fields.count("feedback") != 0) validate_text(in.feedback(), "follow_up.feedback", 10000, false, true);
+    if (fields.count("scenario") != 0)
+      validate_text(in.scenario(), "follow_up.scenario", 200, false);
+    if (fields.count("content") != 0)
+      validate_text(in.content(), "follow_up.content", 10000, true, true);
+    if (fields.count("feedback") != 0)
+      validate_text(in.feedback(), "follow_up.feedback", 10000, false, true);
     if (fields.count("next_action") != 0) {
       validate_text(in.next_action(), "follow_up.next_action", 1000, false, true);
     }
     if (fields.count("channel") != 0) validate_channel(in.channel(), "follow_up.channel");
     std::optional<TimePoint> happened;
-    if (fields.count("happen_time") != 0) happened = checked_time(in.happen_time(), "follow_up.happen_time");
+    if (fields.count("happen_time") != 0)
+      happened = checked_time(in.happen_time(), "follow_up.happen_time");
     *response = deps_.db.run(
         [&](soci::session& sql) {
           soci::transaction transaction(sql);
@@ -417,7 +432,8 @@ grpc::Status FollowUpServiceImpl::AmendFollowUp(grpc::ServerContext* context,
           auto [row, customer] = accessible_follow_up(repository, caller, id, true);
           const TimePoint now = deps_.clock.now();
           nlohmann::json changes = nlohmann::json::array();
-          const auto change = [&](const char* field, std::string& current, const std::string& next) {
+          const auto change = [&](const char* field, std::string& current,
+                                  const std::string& next) {
             if (current == next) return;
             changes.push_back({{"field", field}, {"before", current}, {"after", next}});
             current = next;
@@ -425,7 +441,8 @@ grpc::Status FollowUpServiceImpl::AmendFollowUp(grpc::ServerContext* context,
           if (fields.count("scenario") != 0) change("scenario", row.scenario, in.scenario());
           if (fields.count("content") != 0) change("content", row.content, in.content());
           if (fields.count("feedback") != 0) change("feedback", row.feedback, in.feedback());
-          if (fields.count("next_action") != 0) change("next_action", row.next_action, in.next_action());
+          if (fields.count("next_action") != 0)
+            change("next_action", row.next_action, in.next_action());
           if (fields.count("channel") != 0 && row.channel != in.channel()) {
             changes.push_back({{"field", "channel"},
                                {"before", v1::Channel_Name(static_cast<v1::Channel>(row.channel))},
@@ -437,7 +454,8 @@ grpc::Status FollowUpServiceImpl::AmendFollowUp(grpc::ServerContext* context,
               throw invalid_field("follow_up.happen_time", "is in the future");
             }
             if (*happened < deps_.calendar.start_of_day(customer.first_contact_date)) {
-              throw invalid_field("follow_up.happen_time", "is before the customer's first contact");
+              throw invalid_field("follow_up.happen_time",
+                                  "is before the customer's first contact");
             }
             changes.push_back({{"field", "happen_time"},
                                {"before", format_rfc3339(row.happened_at)},
@@ -451,8 +469,8 @@ grpc::Status FollowUpServiceImpl::AmendFollowUp(grpc::ServerContext* context,
           }
           ++row.revision;
           repository.update_follow_up(row);
-          repository.insert_amendment(id, {row.revision, caller.user_id, now, request->reason(),
-                                           changes.dump()});
+          repository.insert_amendment(
+              id, {row.revision, caller.user_id, now, request->reason(), changes.dump()});
           transaction.commit();
           return to_proto(row);
         },
@@ -479,7 +497,8 @@ grpc::Status FollowUpServiceImpl::PlanNextFollowUp(grpc::ServerContext* context,
           FollowUpRepository repository(sql);
           const auto customer = accessible_customer(repository, caller, customer_id);
           if (customer.deleted) {
-            throw failed_precondition("CUSTOMER_DELETED", customer_name(customer_id) + " is deleted");
+            throw failed_precondition("CUSTOMER_DELETED",
+                                      customer_name(customer_id) + " is deleted");
           }
           v1::FollowUpPlan out;
           if (plan_at) {
@@ -545,7 +564,8 @@ grpc::Status FollowUpServiceImpl::ListStalledCustomers(
     const std::string fingerprint =
         fmt::format("ListStalledCustomers|{}|{}", caller.user_id, request->owner_id());
     std::uint64_t after = 0;
-    if (!request->page_token().empty()) after = cursor_of(deps_.page_tokens.decode(request->page_token(), fingerprint)).second;
+    if (!request->page_token().empty())
+      after = cursor_of(deps_.page_tokens.decode(request->page_token(), fingerprint)).second;
     const TimePoint now = deps_.clock.now();
     // Scan open customers in id order, keep the stalled ones; one call looks
     // at a bounded number of rows and hands out a token to go on.
@@ -564,13 +584,17 @@ grpc::Status FollowUpServiceImpl::ListStalledCustomers(
               ++scanned;
               auto found = cadences.find(row.customer.team_id);
               if (found == cadences.end()) {
-                found = cadences.emplace(row.customer.team_id, repository.team_cadence(row.customer.team_id)).first;
+                found = cadences
+                            .emplace(row.customer.team_id,
+                                     repository.team_cadence(row.customer.team_id))
+                            .first;
               }
               const Cadence& cadence = found->second;
               const int days = cadence.interval_days(row.customer.stage, row.override_days);
               const TimePoint last = row.last_follow_up_at.value_or(
                   deps_.calendar.start_of_day(row.customer.first_contact_date));
-              if (!is_stalled(row.customer.stage, last, now, days, cadence.stalled_factor)) continue;
+              if (!is_stalled(row.customer.stage, last, now, days, cadence.stalled_factor))
+                continue;
               auto* out = response->add_customers();
               out->set_customer(customer_name(row.customer.id));
               out->set_customer_display_name(row.customer.display_name);
@@ -591,7 +615,8 @@ grpc::Status FollowUpServiceImpl::ListStalledCustomers(
         },
         budget(*context));
     if (!exhausted) {
-      response->set_next_page_token(deps_.page_tokens.encode({{"t", 0}, {"id", after}}, fingerprint));
+      response->set_next_page_token(
+          deps_.page_tokens.encode({{"t", 0}, {"id", after}}, fingerprint));
     }
     return grpc::Status::OK;
   });
@@ -611,7 +636,9 @@ grpc::Status FollowUpServiceImpl::ListHighIntentCustomers(
       after = cursor_of(deps_.page_tokens.decode(request->page_token(), fingerprint));
     }
     const auto rows = deps_.db.run(
-        [&](soci::session& sql) { return FollowUpRepository(sql).high_intent(scope, after, page_size + 1); },
+        [&](soci::session& sql) {
+          return FollowUpRepository(sql).high_intent(scope, after, page_size + 1);
+        },
         budget(*context));
     for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(page_size); ++i) {
       *response->add_customers() = plan_to_proto(rows[i]);
@@ -620,7 +647,8 @@ grpc::Status FollowUpServiceImpl::ListHighIntentCustomers(
       const auto& last = rows[static_cast<std::size_t>(page_size) - 1];
       constexpr long long kNoPlan = 253402300799000000LL;
       response->set_next_page_token(deps_.page_tokens.encode(
-          {{"t", last.plan_at ? micros_since_epoch(*last.plan_at) : kNoPlan}, {"id", last.customer_id}},
+          {{"t", last.plan_at ? micros_since_epoch(*last.plan_at) : kNoPlan},
+           {"id", last.customer_id}},
           fingerprint));
     }
     return grpc::Status::OK;
@@ -639,7 +667,8 @@ grpc::Status FollowUpServiceImpl::GetCadencePolicy(grpc::ServerContext* context,
       throw permission_denied("you may only read your own team's policy");
     }
     const auto stored = deps_.db.run(
-        [&](soci::session& sql) { return FollowUpRepository(sql).stored_policy(team); }, budget(*context));
+        [&](soci::session& sql) { return FollowUpRepository(sql).stored_policy(team); },
+        budget(*context));
     const Cadence cadence = stored ? stored->first : Cadence{};
     response->set_team_id(team);
     response->set_potential_days(cadence.days[1]);
@@ -663,7 +692,8 @@ grpc::Status FollowUpServiceImpl::UpdateCadencePolicy(grpc::ServerContext* conte
     const Caller caller = deps_.tokens.authenticate(*context);
     const auto& in = request->policy();
     const std::string team = in.team_id().empty() ? caller.team_id : in.team_id();
-    if (caller.role == Role::rep) throw permission_denied("only managers and admins may change the cadence");
+    if (caller.role == Role::rep)
+      throw permission_denied("only managers and admins may change the cadence");
     if (caller.role == Role::manager && team != caller.team_id) {
       throw permission_denied("a manager may only change their own team's cadence");
     }
@@ -687,8 +717,11 @@ grpc::Status FollowUpServiceImpl::UpdateCadencePolicy(grpc::ServerContext* conte
       throw invalid_field("policy.stalled_factor", "must be between 1 and 10");
     }
     const TimePoint now = deps_.clock.now();
-    deps_.db.run([&](soci::session& sql) { FollowUpRepository(sql).save_policy(team, cadence, caller.user_id, now); },
-                 budget(*context));
+    deps_.db.run(
+        [&](soci::session& sql) {
+          FollowUpRepository(sql).save_policy(team, cadence, caller.user_id, now);
+        },
+        budget(*context));
     *response = in;
     response->set_team_id(team);
     response->set_stalled_factor(cadence.stalled_factor);

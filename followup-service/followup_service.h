@@ -102,9 +102,9 @@ class FollowUpServiceImpl final : public v1::FollowUpService::Service {
   grpc::Status UploadAttachment(grpc::ServerContext* context,
                                 grpc::ServerReader<v1::UploadAttachmentRequest>* reader,
                                 v1::Attachment* response) override;
-  grpc::Status DownloadAttachment(grpc::ServerContext* context,
-                                  const v1::DownloadAttachmentRequest* request,
-                                  grpc::ServerWriter<v1::DownloadAttachmentResponse>* writer) override;
+  grpc::Status DownloadAttachment(
+      grpc::ServerContext* context, const v1::DownloadAttachmentRequest* request,
+      grpc::ServerWriter<v1::DownloadAttachmentResponse>* writer) override;
   grpc::Status ListAttachments(grpc::ServerContext* context,
                                const v1::ListAttachmentsRequest* request,
                                v1::ListAttachmentsResponse* response) override;
@@ -115,8 +115,8 @@ class FollowUpServiceImpl final : public v1::FollowUpService::Service {
                                    std::uint64_t id) const;
   // The follow-up and its customer, if the caller may see them.
   std::pair<FollowUpRow, CustomerView> accessible_follow_up(FollowUpRepository& repository,
-                                                            const Caller& caller,
-                                                            std::uint64_t id, bool for_update) const;
+                                                            const Caller& caller, std::uint64_t id,
+                                                            bool for_update) const;
   ListScope list_scope(const Caller& caller, const std::string& owner_id) const;
   v1::FollowUp to_proto(const FollowUpRow& row) const;
   v1::FollowUpPlan plan_to_proto(const PlanRow& row) const;

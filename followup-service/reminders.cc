@@ -12,7 +12,11 @@ namespace salesfollow::followup_service {
 ReminderScanner::ReminderScanner(ConnectionPool& db, const Clock& clock,
                                  const TeamCalendar& calendar, FollowUpServiceImpl& service,
                                  FollowUpMetrics& metrics, std::chrono::milliseconds interval)
-    : db_(db), clock_(clock), calendar_(calendar), service_(service), metrics_(metrics),
+    : db_(db),
+      clock_(clock),
+      calendar_(calendar),
+      service_(service),
+      metrics_(metrics),
       interval_(interval) {}
 
 ReminderScanner::~ReminderScanner() { stop(); }
@@ -101,7 +105,8 @@ grpc::Status FollowUpServiceImpl::WatchReminders(grpc::ServerContext* context,
         if (stopping_) return grpc::Status::OK;
         generation = reminder_generation_;
       }
-      if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+      if (context->IsCancelled())
+        return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
       std::vector<ReminderRow> rows;
       try {
         rows = deps_.db.run([&](soci::session& sql) {
@@ -115,7 +120,8 @@ grpc::Status FollowUpServiceImpl::WatchReminders(grpc::ServerContext* context,
         reminder.set_name(fmt::format("reminders/{}", row.id));
         *reminder.mutable_plan() = plan_to_proto(row.plan);
         *reminder.mutable_due_time() = to_timestamp(row.due_at);
-        if (!writer->Write(reminder)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+        if (!writer->Write(reminder))
+          return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
         after_id = row.id;
         last_write = std::chrono::steady_clock::now();
       }
@@ -123,12 +129,14 @@ grpc::Status FollowUpServiceImpl::WatchReminders(grpc::ServerContext* context,
       if (std::chrono::steady_clock::now() - last_write >= deps_.settings.heartbeat_interval) {
         v1::Reminder heartbeat;
         heartbeat.set_heartbeat(true);
-        if (!writer->Write(heartbeat)) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+        if (!writer->Write(heartbeat))
+          return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
         last_write = std::chrono::steady_clock::now();
       }
       std::unique_lock lock(streams_mutex_);
-      streams_wake_.wait_for(lock, std::min(deps_.settings.poll_interval, deps_.settings.heartbeat_interval),
-                             [&] { return stopping_ || reminder_generation_ != generation; });
+      streams_wake_.wait_for(
+          lock, std::min(deps_.settings.poll_interval, deps_.settings.heartbeat_interval),
+          [&] { return stopping_ || reminder_generation_ != generation; });
     }
   });
 }

@@ -51,7 +51,8 @@ std::optional<LocalDate> parse_date(const std::string& text) {
 
 std::string iso_week_name(LocalDate monday) {
   const iso_week::year_weeknum_weekday iso{monday};
-  return fmt::format("{}-W{:02}", static_cast<int>(iso.year()), static_cast<unsigned>(iso.weeknum()));
+  return fmt::format("{}-W{:02}", static_cast<int>(iso.year()),
+                     static_cast<unsigned>(iso.weeknum()));
 }
 
 std::optional<LocalDate> parse_week(const std::string& text) {

@@ -17,9 +17,9 @@ LocalDate week_start_of(LocalDate day);
 LocalDate month_start_of(LocalDate day);
 LocalDate next_month_start(LocalDate month_start);
 
-std::string to_text(LocalDate day);              // "2024-03-04"
+std::string to_text(LocalDate day);  // "2024-03-04"
 std::optional<LocalDate> parse_date(const std::string& text);
-std::string iso_week_name(LocalDate monday);     // "2024-W10"
+std::string iso_week_name(LocalDate monday);  // "2024-W10"
 // Accepts "2024-03-04" (any day of the week) or "2024-W10"; the week's Monday.
 std::optional<LocalDate> parse_week(const std::string& text);
 // Accepts "2024-03"; the month's first day.

@@ -43,7 +43,9 @@ std::vector<StageCount> stage_counts_at(soci::session& sql, TimePoint end) {
                               "to_owner, to_team, ROW_NUMBER() OVER (PARTITION BY customer_id "
                               "ORDER BY created_at DESC, id DESC) AS rn FROM owner_events WHERE "
                               "created_at < :end2) ranked WHERE rn = 1")),
-      {{"end", to_sql_datetime(end)}, {"end2", to_sql_datetime(end)}, {"end3", to_sql_datetime(end)}},
+      {{"end", to_sql_datetime(end)},
+       {"end2", to_sql_datetime(end)},
+       {"end3", to_sql_datetime(end)}},
       [&](const soci::row& row) {
         counts.push_back({text_at(row, 0), text_at(row, 1), static_cast<int>(integer_at(row, 2)),
                           integer_at(row, 3)});
@@ -85,7 +87,9 @@ class RowWriter {
 
 }  // namespace
 
-TimePoint ReportBuilder::start_of(LocalDate day) const { return calendar_.start_of_day(to_text(day)); }
+TimePoint ReportBuilder::start_of(LocalDate day) const {
+  return calendar_.start_of_day(to_text(day));
+}
 
 long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
   const LocalDate next_monday = monday + date::days{7};
@@ -95,7 +99,10 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
   const auto q = [&](const std::string& value) { return sql_quote(write_, value); };
 
   // --- read everything first (possibly from a replica) ---
-  struct NewRow { std::string owner, team, source, industry; long long customers; };
+  struct NewRow {
+    std::string owner, team, source, industry;
+    long long customers;
+  };
   std::vector<NewRow> new_rows;
   for_each_row(read_,
                "SELECT COALESCE(o.to_owner, c.owner_id), COALESCE(o.to_team, c.team_id), c.source, "
@@ -113,14 +120,15 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
   // the owner had customers that week (existing > 0).
   std::map<std::pair<std::string, int>, std::optional<double>> previous_share;
   std::map<std::string, long long> previous_existing;
-  for_each_row(read_,
-               "SELECT owner_id, stage, share, existing FROM report_weekly_stages WHERE week_start = :week",
-               {{"week", to_text(monday - date::days{7})}}, [&](const soci::row& row) {
-                 std::optional<double> share;
-                 if (row.get_indicator(2) != soci::i_null) share = row.get<double>(2);
-                 previous_share[{text_at(row, 0), static_cast<int>(integer_at(row, 1))}] = share;
-                 previous_existing[text_at(row, 0)] = integer_at(row, 3);
-               });
+  for_each_row(
+      read_,
+      "SELECT owner_id, stage, share, existing FROM report_weekly_stages WHERE week_start = :week",
+      {{"week", to_text(monday - date::days{7})}}, [&](const soci::row& row) {
+        std::optional<double> share;
+        if (row.get_indicator(2) != soci::i_null) share = row.get<double>(2);
+        previous_share[{text_at(row, 0), static_cast<int>(integer_at(row, 1))}] = share;
+        previous_existing[text_at(row, 0)] = integer_at(row, 3);
+      });
   const auto share_before = [&](const std::string& owner, int stage) -> std::optional<double> {
     if (const auto found = previous_share.find({owner, stage}); found != previous_share.end()) {
       return found->second;
@@ -130,19 +138,29 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
     return std::nullopt;
   };
 
-  struct LossRow { std::string owner, team, reason; long long losses; };
+  struct LossRow {
+    std::string owner, team, reason;
+    long long losses;
+  };
   std::vector<LossRow> losses;
   const Params week_range = {{"start", to_sql_datetime(start)}, {"end", to_sql_datetime(end)}};
-  for_each_row(read_,
-               "SELECT se.owner_id, se.team_id, COALESCE(se.loss_reason, 'other'), COUNT(*) FROM "
-               "stage_events se JOIN customers c ON c.id = se.customer_id WHERE c.deleted = 0 AND "
-               "se.to_stage = 5 AND se.from_stage IS NOT NULL AND se.created_at >= :start AND "
-               "se.created_at < :end GROUP BY 1, 2, 3",
-               week_range, [&](const soci::row& row) {
-                 losses.push_back({text_at(row, 0), text_at(row, 1), text_at(row, 2), integer_at(row, 3)});
-               });
+  for_each_row(
+      read_,
+      "SELECT se.owner_id, se.team_id, COALESCE(se.loss_reason, 'other'), COUNT(*) FROM "
+      "stage_events se JOIN customers c ON c.id = se.customer_id WHERE c.deleted = 0 AND "
+      "se.to_stage = 5 AND se.from_stage IS NOT NULL AND se.created_at >= :start AND "
+      "se.created_at < :end GROUP BY 1, 2, 3",
+      week_range, [&](const soci::row& row) {
+        losses.push_back({text_at(row, 0), text_at(row, 1), text_at(row, 2), integer_at(row, 3)});
+      });
 
-  struct WinRow { long long customer; std::string owner, team; long long won_micros; std::string first_contact; long long follow_ups; };
+  struct WinRow {
+    long long customer;
+    std::string owner, team;
+    long long won_micros;
+    std::string first_contact;
+    long long follow_ups;
+  };
   std::vector<WinRow> wins;
   for_each_row(
       read_,
@@ -160,7 +178,12 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
                         text_at(row, 4), integer_at(row, 5)});
       });
 
-  struct TransitionRow { long long event, customer; std::string owner, team; int from, to; long long seconds; };
+  struct TransitionRow {
+    long long event, customer;
+    std::string owner, team;
+    int from, to;
+    long long seconds;
+  };
   std::vector<TransitionRow> transitions;
   for_each_row(
       read_,
@@ -182,17 +205,19 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
 
   // --- replace the week's rows in one transaction ---
   soci::transaction transaction(write_);
-  for (const char* table : {"report_weekly_new_customers", "report_weekly_stages", "report_weekly_losses",
-                            "report_weekly_wins", "report_weekly_transitions"}) {
+  for (const char* table :
+       {"report_weekly_new_customers", "report_weekly_stages", "report_weekly_losses",
+        "report_weekly_wins", "report_weekly_transitions"}) {
     write_ << fmt::format("DELETE FROM {} WHERE week_start = {}", table, q(week));
   }
   long long rows = 0;
   {
-    RowWriter writer(write_, "INSERT INTO report_weekly_new_customers (week_start, owner_id, team_id, "
-                             "source, industry, customers) VALUES ");
+    RowWriter writer(write_,
+                     "INSERT INTO report_weekly_new_customers (week_start, owner_id, team_id, "
+                     "source, industry, customers) VALUES ");
     for (const auto& r : new_rows) {
-      writer.add(fmt::format("({}, {}, {}, {}, {}, {})", q(week), q(r.owner), q(r.team), q(r.source),
-                             q(r.industry), r.customers));
+      writer.add(fmt::format("({}, {}, {}, {}, {}, {})", q(week), q(r.owner), q(r.team),
+                             q(r.source), q(r.industry), r.customers));
     }
     rows += writer.finish();
   }
@@ -207,8 +232,9 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
       owner.second[c.stage] += c.customers;
       total[c.stage] += c.customers;
     }
-    RowWriter writer(write_, "INSERT INTO report_weekly_stages (week_start, owner_id, team_id, stage, "
-                             "customers, existing, share, change_pp) VALUES ");
+    RowWriter writer(write_,
+                     "INSERT INTO report_weekly_stages (week_start, owner_id, team_id, stage, "
+                     "customers, existing, share, change_pp) VALUES ");
     const auto emit = [&](const std::string& owner, const std::string& team,
                           const std::map<int, long long>& counts) {
       long long existing = 0;
@@ -219,8 +245,8 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
         std::optional<double> change;
         const auto previous = share_before(owner, stage);
         if (share && previous) change = (*share - *previous) * 100.0;
-        writer.add(fmt::format("({}, {}, {}, {}, {}, {}, {}, {})", q(week), q(owner), q(team), stage,
-                               n, existing, sql_double(share), sql_double(change)));
+        writer.add(fmt::format("({}, {}, {}, {}, {}, {}, {}, {})", q(week), q(owner), q(team),
+                               stage, n, existing, sql_double(share), sql_double(change)));
       }
     };
     emit("", "", total);
@@ -228,16 +254,19 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
     rows += writer.finish();
   }
   {
-    RowWriter writer(write_, "INSERT INTO report_weekly_losses (week_start, owner_id, team_id, "
-                             "loss_reason, losses) VALUES ");
+    RowWriter writer(write_,
+                     "INSERT INTO report_weekly_losses (week_start, owner_id, team_id, "
+                     "loss_reason, losses) VALUES ");
     for (const auto& r : losses) {
-      writer.add(fmt::format("({}, {}, {}, {}, {})", q(week), q(r.owner), q(r.team), q(r.reason), r.losses));
+      writer.add(fmt::format("({}, {}, {}, {}, {})", q(week), q(r.owner), q(r.team), q(r.reason),
+                             r.losses));
     }
     rows += writer.finish();
   }
   {
-    RowWriter writer(write_, "INSERT INTO report_weekly_wins (week_start, customer_id, owner_id, "
-                             "team_id, cycle_days, follow_ups) VALUES ");
+    RowWriter writer(write_,
+                     "INSERT INTO report_weekly_wins (week_start, customer_id, owner_id, "
+                     "team_id, cycle_days, follow_ups) VALUES ");
     for (const auto& r : wins) {
       // Cycle days: the win's date in team time minus the first-contact date.
       const auto won_day = parse_date(calendar_.local_date(from_micros(r.won_micros)));
@@ -249,9 +278,10 @@ long long ReportBuilder::rebuild_week(LocalDate monday, TimePoint now) {
     rows += writer.finish();
   }
   {
-    RowWriter writer(write_, "INSERT INTO report_weekly_transitions (week_start, stage_event_id, "
-                             "customer_id, owner_id, team_id, from_stage, to_stage, "
-                             "seconds_in_stage) VALUES ");
+    RowWriter writer(write_,
+                     "INSERT INTO report_weekly_transitions (week_start, stage_event_id, "
+                     "customer_id, owner_id, team_id, from_stage, to_stage, "
+                     "seconds_in_stage) VALUES ");
     for (const auto& r : transitions) {
       writer.add(fmt::format("({}, {}, {}, {}, {}, {}, {}, {})", q(week), r.event, r.customer,
                              q(r.owner), q(r.team), r.from, r.to, r.seconds));
@@ -274,10 +304,12 @@ long long ReportBuilder::rebuild_month(LocalDate first_day, TimePoint now) {
   const auto counts = stage_counts_at(read_, end);
   soci::transaction transaction(write_);
   write_ << fmt::format("DELETE FROM report_monthly_distribution WHERE month_start = {}", q(month));
-  RowWriter writer(write_, "INSERT INTO report_monthly_distribution (month_start, owner_id, team_id, "
-                           "stage, customers) VALUES ");
+  RowWriter writer(write_,
+                   "INSERT INTO report_monthly_distribution (month_start, owner_id, team_id, "
+                   "stage, customers) VALUES ");
   for (const auto& c : counts) {
-    writer.add(fmt::format("({}, {}, {}, {}, {})", q(month), q(c.owner), q(c.team), c.stage, c.customers));
+    writer.add(
+        fmt::format("({}, {}, {}, {}, {})", q(month), q(c.owner), q(c.team), c.stage, c.customers));
   }
   const long long rows = writer.finish();
   write_ << fmt::format(

@@ -19,8 +19,8 @@ constexpr auto kOverlap = std::chrono::minutes(2);
 using Params = SqlParams;
 
 const char* stage_label(int stage) {
-  static constexpr std::array<const char*, 6> labels = {"none", "potential", "intention",
-                                                        "high_intention", "won", "lost"};
+  static constexpr std::array<const char*, 6> labels = {"none",           "potential", "intention",
+                                                        "high_intention", "won",       "lost"};
   return labels.at(static_cast<std::size_t>(std::clamp(stage, 0, 5)));
 }
 
@@ -84,7 +84,11 @@ ReportMetrics::ReportMetrics(prometheus::Registry& r)
 
 ReportRunner::ReportRunner(ConnectionPool& write_db, ConnectionPool& read_db, const Clock& clock,
                            const TeamCalendar& calendar, ReportMetrics& metrics)
-    : write_db_(write_db), read_db_(read_db), clock_(clock), calendar_(calendar), metrics_(metrics) {}
+    : write_db_(write_db),
+      read_db_(read_db),
+      clock_(clock),
+      calendar_(calendar),
+      metrics_(metrics) {}
 
 ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint since, TimePoint now,
                                                LocalDate current_week, LocalDate current_month,
@@ -94,10 +98,12 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
   const auto local_day = [&](TimePoint t) { return *parse_date(calendar_.local_date(t)); };
   // Everything from `from` up to the current week / month.
   const auto weeks_from = [&](LocalDate day) {
-    for (LocalDate w = week_start_of(day); w <= current_week; w += date::days{7}) dirty.weeks.insert(w);
+    for (LocalDate w = week_start_of(day); w <= current_week; w += date::days{7})
+      dirty.weeks.insert(w);
   };
   const auto months_from = [&](LocalDate day) {
-    for (LocalDate m = month_start_of(day); m <= current_month; m = next_month_start(m)) dirty.months.insert(m);
+    for (LocalDate m = month_start_of(day); m <= current_month; m = next_month_start(m))
+      dirty.months.insert(m);
   };
   // The week and month closing: the period that just ended gets its final
   // rows, and every period since (the worker may have been idle for weeks)
@@ -108,14 +114,17 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
     }
   }
   if (!last_month || *last_month != current_month) {
-    for (LocalDate m = last_month.value_or(current_month); m <= current_month; m = next_month_start(m)) {
+    for (LocalDate m = last_month.value_or(current_month); m <= current_month;
+         m = next_month_start(m)) {
       dirty.months.insert(m);
     }
   }
   const Params window = {{"since", to_sql_datetime(since)}};
   // Stage and owner changes move the stage/owner at the end of every later period.
   for (const char* table : {"stage_events", "owner_events"}) {
-    for_each_row(sql, fmt::format("SELECT MIN({}) FROM {} WHERE created_at >= :since", micros_of("created_at"), table),
+    for_each_row(sql,
+                 fmt::format("SELECT MIN({}) FROM {} WHERE created_at >= :since",
+                             micros_of("created_at"), table),
                  window, [&](const soci::row& row) {
                    if (row.get_indicator(0) == soci::i_null) return;
                    const LocalDate day = local_day(from_micros(integer_at(row, 0)));
@@ -127,10 +136,11 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
   // last pass saw.
   for_each_row(
       sql,
-      fmt::format("SELECT c.id, DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.deleted, {}, "
-                  "DATE_FORMAT(s.first_contact_date, '%Y-%m-%d'), s.deleted FROM customers c LEFT "
-                  "JOIN report_customer_snapshot s ON s.customer_id = c.id WHERE c.updated_at >= :since",
-                  micros_of("c.created_at")),
+      fmt::format(
+          "SELECT c.id, DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.deleted, {}, "
+          "DATE_FORMAT(s.first_contact_date, '%Y-%m-%d'), s.deleted FROM customers c LEFT "
+          "JOIN report_customer_snapshot s ON s.customer_id = c.id WHERE c.updated_at >= :since",
+          micros_of("c.created_at")),
       window, [&](const soci::row& row) {
         const LocalDate first_contact = *parse_date(text_at(row, 1));
         const bool deleted = integer_at(row, 2) != 0;
@@ -146,21 +156,23 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
         }
       });
   // Follow-ups logged or amended late change the follow-up count of a win.
-  for_each_row(sql,
-               "SELECT DISTINCT f.customer_id FROM follow_ups f WHERE f.logged_at >= :since UNION "
-               "SELECT DISTINCT f.customer_id FROM follow_up_amendments a JOIN follow_ups f ON "
-               "f.id = a.follow_up_id WHERE a.amended_at >= :since2",
-               {{"since", to_sql_datetime(since)}, {"since2", to_sql_datetime(since)}},
-               [&](const soci::row& row) {
-                 for_each_row(sql,
-                              fmt::format("SELECT MIN({}) FROM stage_events WHERE customer_id = :id AND to_stage = 4",
-                                          micros_of("created_at")),
-                              {{"id", std::to_string(integer_at(row, 0))}}, [&](const soci::row& won) {
-                                if (won.get_indicator(0) != soci::i_null) {
-                                  dirty.weeks.insert(week_start_of(local_day(from_micros(integer_at(won, 0)))));
-                                }
-                              });
-               });
+  for_each_row(
+      sql,
+      "SELECT DISTINCT f.customer_id FROM follow_ups f WHERE f.logged_at >= :since UNION "
+      "SELECT DISTINCT f.customer_id FROM follow_up_amendments a JOIN follow_ups f ON "
+      "f.id = a.follow_up_id WHERE a.amended_at >= :since2",
+      {{"since", to_sql_datetime(since)}, {"since2", to_sql_datetime(since)}},
+      [&](const soci::row& row) {
+        for_each_row(
+            sql,
+            fmt::format("SELECT MIN({}) FROM stage_events WHERE customer_id = :id AND to_stage = 4",
+                        micros_of("created_at")),
+            {{"id", std::to_string(integer_at(row, 0))}}, [&](const soci::row& won) {
+              if (won.get_indicator(0) != soci::i_null) {
+                dirty.weeks.insert(week_start_of(local_day(from_micros(integer_at(won, 0)))));
+              }
+            });
+      });
   // A week's change in percentage points depends on the week before it.
   std::set<LocalDate> with_next = dirty.weeks;
   for (const auto& week : dirty.weeks) {
@@ -173,32 +185,44 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
 
 void ReportRunner::refresh_gauges(soci::session& sql, LocalDate current_week, TimePoint now) {
   const std::string week = to_text(current_week);
-  for_each_row(sql, "SELECT stage, customers, share FROM report_weekly_stages WHERE week_start = :week AND owner_id = ''",
+  for_each_row(sql,
+               "SELECT stage, customers, share FROM report_weekly_stages WHERE week_start = :week "
+               "AND owner_id = ''",
                {{"week", week}}, [&](const soci::row& row) {
                  const int stage = static_cast<int>(integer_at(row, 0));
-                 metrics_.customers_by_stage.Add({{"stage", stage_label(stage)}}).Set(static_cast<double>(integer_at(row, 1)));
+                 metrics_.customers_by_stage.Add({{"stage", stage_label(stage)}})
+                     .Set(static_cast<double>(integer_at(row, 1)));
                  metrics_.share_by_stage.Add({{"stage", stage_label(stage)}})
                      .Set(row.get_indicator(2) == soci::i_null ? 0.0 : row.get<double>(2));
                });
-  for_each_row(sql, "SELECT COALESCE(SUM(customers), 0) FROM report_weekly_new_customers WHERE week_start = :week",
+  for_each_row(sql,
+               "SELECT COALESCE(SUM(customers), 0) FROM report_weekly_new_customers WHERE "
+               "week_start = :week",
                {{"week", week}}, [&](const soci::row& row) {
                  metrics_.new_this_week.Set(static_cast<double>(integer_at(row, 0)));
                });
   for_each_row(sql, "SELECT code FROM dictionary_entries WHERE kind = 'loss_reason'", {},
-               [&](const soci::row& row) { metrics_.losses_this_week.Add({{"reason", text_at(row, 0)}}).Set(0); });
-  for_each_row(sql, "SELECT loss_reason, SUM(losses) FROM report_weekly_losses WHERE week_start = :week GROUP BY loss_reason",
+               [&](const soci::row& row) {
+                 metrics_.losses_this_week.Add({{"reason", text_at(row, 0)}}).Set(0);
+               });
+  for_each_row(sql,
+               "SELECT loss_reason, SUM(losses) FROM report_weekly_losses WHERE week_start = :week "
+               "GROUP BY loss_reason",
                {{"week", week}}, [&](const soci::row& row) {
-                 metrics_.losses_this_week.Add({{"reason", text_at(row, 0)}}).Set(static_cast<double>(integer_at(row, 1)));
+                 metrics_.losses_this_week.Add({{"reason", text_at(row, 0)}})
+                     .Set(static_cast<double>(integer_at(row, 1)));
                });
   const TimePoint today = calendar_.start_of_day(calendar_.local_date(now));
   for_each_row(sql,
                "SELECT COUNT(*) FROM follow_up_plans p JOIN customers c ON c.id = p.customer_id "
                "WHERE c.deleted = 0 AND p.plan_at < :today",
-               {{"today", to_sql_datetime(today)}},
-               [&](const soci::row& row) { metrics_.overdue.Set(static_cast<double>(integer_at(row, 0))); });
+               {{"today", to_sql_datetime(today)}}, [&](const soci::row& row) {
+                 metrics_.overdue.Set(static_cast<double>(integer_at(row, 0)));
+               });
 }
 
-std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::chrono::seconds lock_wait) {
+std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request,
+                                               std::chrono::seconds lock_wait) {
   auto lease = write_db_.acquire(std::chrono::seconds(10));
   soci::session& sql = lease.session();
   int locked = 0;
@@ -223,7 +247,8 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::
   const auto started_steady = std::chrono::steady_clock::now();
   const TimePoint started = clock_.now();
   const std::string started_text = to_sql_datetime(started);
-  sql << "INSERT INTO report_runs (started_at, run_trigger, periods_recomputed, rows_written, error) "
+  sql << "INSERT INTO report_runs (started_at, run_trigger, periods_recomputed, rows_written, "
+         "error) "
          "VALUES (:at, :trigger, 0, 0, '')",
       soci::use(started_text), soci::use(request.trigger);
   long long run_id = 0;
@@ -242,20 +267,25 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::
     const LocalDate current_month = month_start_of(today);
     std::optional<TimePoint> changes_until;
     std::optional<LocalDate> last_week, last_month;
-    for_each_row(sql, fmt::format("SELECT {}, DATE_FORMAT(current_week, '%Y-%m-%d'), DATE_FORMAT(current_month, '%Y-%m-%d') FROM report_state WHERE id = 1",
-                                  micros_of("changes_until")),
-                 {}, [&](const soci::row& row) {
-                   if (row.get_indicator(0) != soci::i_null) changes_until = from_micros(integer_at(row, 0));
-                   if (row.get_indicator(1) != soci::i_null) last_week = parse_date(text_at(row, 1));
-                   if (row.get_indicator(2) != soci::i_null) last_month = parse_date(text_at(row, 2));
-                 });
+    for_each_row(
+        sql,
+        fmt::format("SELECT {}, DATE_FORMAT(current_week, '%Y-%m-%d'), DATE_FORMAT(current_month, "
+                    "'%Y-%m-%d') FROM report_state WHERE id = 1",
+                    micros_of("changes_until")),
+        {}, [&](const soci::row& row) {
+          if (row.get_indicator(0) != soci::i_null) changes_until = from_micros(integer_at(row, 0));
+          if (row.get_indicator(1) != soci::i_null) last_week = parse_date(text_at(row, 1));
+          if (row.get_indicator(2) != soci::i_null) last_month = parse_date(text_at(row, 2));
+        });
 
     Dirty dirty;
     if (request.backfill) {
-      for (LocalDate w = week_start_of(request.backfill->first); w <= request.backfill->second; w += date::days{7}) {
+      for (LocalDate w = week_start_of(request.backfill->first); w <= request.backfill->second;
+           w += date::days{7}) {
         dirty.weeks.insert(w);
       }
-      for (LocalDate m = month_start_of(request.backfill->first); m <= request.backfill->second; m = next_month_start(m)) {
+      for (LocalDate m = month_start_of(request.backfill->first); m <= request.backfill->second;
+           m = next_month_start(m)) {
         dirty.months.insert(m);
       }
     } else {
@@ -267,16 +297,22 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::
       if (!changes_until) {
         // First pass: every period since the oldest data (first contact or
         // creation, as a team-time day).
-        for_each_row(read_lease.session(),
-                     fmt::format("SELECT DATE_FORMAT(MIN(first_contact_date), '%Y-%m-%d'), {} FROM customers",
-                                 micros_of("MIN(created_at)")),
-                     {}, [&](const soci::row& row) {
-                       if (row.get_indicator(0) == soci::i_null) return;
-                       const LocalDate created = *parse_date(calendar_.local_date(from_micros(integer_at(row, 1))));
-                       const LocalDate oldest = std::min(*parse_date(text_at(row, 0)), created);
-                       for (LocalDate w = week_start_of(oldest); w <= current_week; w += date::days{7}) dirty.weeks.insert(w);
-                       for (LocalDate m = month_start_of(oldest); m <= current_month; m = next_month_start(m)) dirty.months.insert(m);
-                     });
+        for_each_row(
+            read_lease.session(),
+            fmt::format(
+                "SELECT DATE_FORMAT(MIN(first_contact_date), '%Y-%m-%d'), {} FROM customers",
+                micros_of("MIN(created_at)")),
+            {}, [&](const soci::row& row) {
+              if (row.get_indicator(0) == soci::i_null) return;
+              const LocalDate created =
+                  *parse_date(calendar_.local_date(from_micros(integer_at(row, 1))));
+              const LocalDate oldest = std::min(*parse_date(text_at(row, 0)), created);
+              for (LocalDate w = week_start_of(oldest); w <= current_week; w += date::days{7})
+                dirty.weeks.insert(w);
+              for (LocalDate m = month_start_of(oldest); m <= current_month;
+                   m = next_month_start(m))
+                dirty.months.insert(m);
+            });
       }
     }
     auto read_lease = read_db_.acquire(std::chrono::seconds(10));
@@ -293,7 +329,8 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::
     if (!request.backfill) {
       // The watermark moves only after every period is written.
       soci::transaction transaction(sql);
-      const std::string since = to_sql_datetime(changes_until ? *changes_until - kOverlap : TimePoint{});
+      const std::string since =
+          to_sql_datetime(changes_until ? *changes_until - kOverlap : TimePoint{});
       sql << "DELETE FROM report_customer_snapshot WHERE customer_id IN (SELECT id FROM customers "
              "WHERE updated_at >= :since)",
           soci::use(since);
@@ -304,7 +341,8 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::
       const std::string until = started_text;
       const std::string week_text = to_text(current_week);
       const std::string month_text = to_text(current_month);
-      sql << "INSERT INTO report_state (id, changes_until, current_week, current_month, updated_at) "
+      sql << "INSERT INTO report_state (id, changes_until, current_week, current_month, "
+             "updated_at) "
              "VALUES (1, :until, :week, :month, :now) ON DUPLICATE KEY UPDATE changes_until = "
              "VALUES(changes_until), current_week = VALUES(current_week), current_month = "
              "VALUES(current_month), updated_at = VALUES(updated_at)",
@@ -321,22 +359,28 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request, std::
   const std::string finished_text = to_sql_datetime(finished);
   const std::string stored_error = error.substr(0, 2000);
   try {
-    sql << "UPDATE report_runs SET finished_at = :at, periods_recomputed = :periods, rows_written = "
+    sql << "UPDATE report_runs SET finished_at = :at, periods_recomputed = :periods, rows_written "
+           "= "
            ":rows, error = :error WHERE id = :id",
         soci::use(finished_text), soci::use(periods), soci::use(rows), soci::use(stored_error),
         soci::use(run_id);
   } catch (const std::exception& e) {
     log::error("report_run_record_failed", {{"error", e.what()}});
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
   metrics_.duration.Observe(seconds);
   metrics_.rows_written.Increment(static_cast<double>(rows));
   metrics_.periods.Increment(periods);
   if (error.empty()) {
-    metrics_.last_success.Set(static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(finished.time_since_epoch()).count()));
+    metrics_.last_success.Set(static_cast<double>(
+        std::chrono::duration_cast<std::chrono::seconds>(finished.time_since_epoch()).count()));
   }
-  log::info("report_pass", {{"trigger", request.trigger}, {"periods", periods}, {"rows", rows},
-                            {"seconds", seconds}, {"error", error}});
+  log::info("report_pass", {{"trigger", request.trigger},
+                            {"periods", periods},
+                            {"rows", rows},
+                            {"seconds", seconds},
+                            {"error", error}});
   *record.mutable_end_time() = to_timestamp(finished);
   record.set_periods_recomputed(periods);
   record.set_rows_written(rows);

@@ -38,12 +38,14 @@ v1::Distribution distribution_of(const std::vector<double>& values) {
   v1::Distribution d;
   d.set_count(static_cast<std::int64_t>(values.size()));
   if (values.empty()) return d;
-  d.set_mean(std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size()));
+  d.set_mean(std::accumulate(values.begin(), values.end(), 0.0) /
+             static_cast<double>(values.size()));
   d.set_median(median_of(values));
   return d;
 }
 
-void add_counts(google::protobuf::RepeatedPtrField<v1::Count>* out, const std::map<std::string, long long>& counts) {
+void add_counts(google::protobuf::RepeatedPtrField<v1::Count>* out,
+                const std::map<std::string, long long>& counts) {
   for (const auto& [key, count] : counts) {
     auto* c = out->Add();
     c->set_key(key);
@@ -67,15 +69,18 @@ StageTotals stage_totals(soci::session& sql, const std::string& week, const Revi
                                 : "owner_id <> '' AND " + scope.where(params);
   for_each_row(sql,
                "SELECT stage, SUM(customers), MAX(share), MAX(change_pp), COUNT(*) FROM "
-               "report_weekly_stages WHERE week_start = :week AND " + where + " GROUP BY stage",
+               "report_weekly_stages WHERE week_start = :week AND " +
+                   where + " GROUP BY stage",
                params, [&](const soci::row& row) {
                  const int stage = static_cast<int>(integer_at(row, 0));
                  totals.counts[stage] = integer_at(row, 1);
                  totals.existing += integer_at(row, 1);
                  // Stored shares apply when exactly one row (all, or one owner) is summed.
                  if (integer_at(row, 4) == 1) {
-                   if (row.get_indicator(2) != soci::i_null) totals.stored_share[stage] = row.get<double>(2);
-                   if (row.get_indicator(3) != soci::i_null) totals.stored_change[stage] = row.get<double>(3);
+                   if (row.get_indicator(2) != soci::i_null)
+                     totals.stored_share[stage] = row.get<double>(2);
+                   if (row.get_indicator(3) != soci::i_null)
+                     totals.stored_change[stage] = row.get<double>(3);
                  }
                });
   return totals;
@@ -93,7 +98,8 @@ v1::WeekNumbers week_numbers(soci::session& sql, LocalDate monday, const ReviewS
     long long total = 0;
     for_each_row(sql,
                  "SELECT owner_id, source, industry, customers FROM report_weekly_new_customers "
-                 "WHERE week_start = :week AND " + where,
+                 "WHERE week_start = :week AND " +
+                     where,
                  params, [&](const soci::row& row) {
                    const long long n = integer_at(row, 3);
                    by_owner[text_at(row, 0)] += n;
@@ -119,26 +125,34 @@ v1::WeekNumbers week_numbers(soci::session& sql, LocalDate monday, const ReviewS
     if (share) s->set_share(*share);
     if (share && before.existing > 0) {
       const auto previous_count = before.counts.count(stage) != 0 ? before.counts.at(stage) : 0;
-      s->set_change_pp((*share - static_cast<double>(previous_count) / static_cast<double>(before.existing)) * 100.0);
+      s->set_change_pp(
+          (*share - static_cast<double>(previous_count) / static_cast<double>(before.existing)) *
+          100.0);
     }
   }
   {
     Params params = {{"week", week}};
     const std::string where = scope.where(params);
     std::map<std::string, long long> losses;
-    for_each_row(sql, "SELECT loss_reason, losses FROM report_weekly_losses WHERE week_start = :week AND " + where,
-                 params, [&](const soci::row& row) { losses[text_at(row, 0)] += integer_at(row, 1); });
+    for_each_row(
+        sql,
+        "SELECT loss_reason, losses FROM report_weekly_losses WHERE week_start = :week AND " +
+            where,
+        params, [&](const soci::row& row) { losses[text_at(row, 0)] += integer_at(row, 1); });
     add_counts(out.mutable_losses_by_reason(), losses);
   }
   {
     Params params = {{"week", week}};
     const std::string where = scope.where(params);
     std::vector<double> cycle_days, follow_ups;
-    for_each_row(sql, "SELECT cycle_days, follow_ups FROM report_weekly_wins WHERE week_start = :week AND " + where,
-                 params, [&](const soci::row& row) {
-                   cycle_days.push_back(static_cast<double>(integer_at(row, 0)));
-                   follow_ups.push_back(static_cast<double>(integer_at(row, 1)));
-                 });
+    for_each_row(
+        sql,
+        "SELECT cycle_days, follow_ups FROM report_weekly_wins WHERE week_start = :week AND " +
+            where,
+        params, [&](const soci::row& row) {
+          cycle_days.push_back(static_cast<double>(integer_at(row, 0)));
+          follow_ups.push_back(static_cast<double>(integer_at(row, 1)));
+        });
     *out.mutable_won_cycle_days() = distribution_of(cycle_days);
     *out.mutable_won_follow_ups() = distribution_of(follow_ups);
   }
@@ -147,14 +161,16 @@ v1::WeekNumbers week_numbers(soci::session& sql, LocalDate monday, const ReviewS
     const std::string where = scope.where(params);
     std::map<std::pair<int, int>, long long> transitions;
     std::map<int, std::vector<double>> seconds;
-    for_each_row(sql,
-                 "SELECT from_stage, to_stage, seconds_in_stage FROM report_weekly_transitions WHERE "
-                 "week_start = :week AND " + where,
-                 params, [&](const soci::row& row) {
-                   const int from = static_cast<int>(integer_at(row, 0));
-                   ++transitions[{from, static_cast<int>(integer_at(row, 1))}];
-                   seconds[from].push_back(static_cast<double>(integer_at(row, 2)));
-                 });
+    for_each_row(
+        sql,
+        "SELECT from_stage, to_stage, seconds_in_stage FROM report_weekly_transitions WHERE "
+        "week_start = :week AND " +
+            where,
+        params, [&](const soci::row& row) {
+          const int from = static_cast<int>(integer_at(row, 0));
+          ++transitions[{from, static_cast<int>(integer_at(row, 1))}];
+          seconds[from].push_back(static_cast<double>(integer_at(row, 2)));
+        });
     for (const auto& [key, count] : transitions) {
       auto* t = out.add_transitions();
       t->set_from_stage(static_cast<v1::Stage>(key.first));
@@ -170,8 +186,9 @@ v1::WeekNumbers week_numbers(soci::session& sql, LocalDate monday, const ReviewS
   for_each_row(sql,
                "SELECT " + micros_of("computed_at") +
                    " FROM report_periods WHERE kind = 'week' AND period_start = :week",
-               {{"week", week}},
-               [&](const soci::row& row) { *out.mutable_computed_time() = to_timestamp(from_micros(integer_at(row, 0))); });
+               {{"week", week}}, [&](const soci::row& row) {
+                 *out.mutable_computed_time() = to_timestamp(from_micros(integer_at(row, 0)));
+               });
   return out;
 }
 
@@ -189,8 +206,8 @@ ReviewScope review_scope(const Caller& caller, const std::string& owner_id, soci
       int in_team = 0;
       sql << "SELECT (SELECT COUNT(*) FROM customers WHERE owner_id = :o1 AND team_id = :t1) + "
              "(SELECT COUNT(*) FROM report_weekly_stages WHERE owner_id = :o2 AND team_id = :t2)",
-          soci::use(owner_id), soci::use(caller.team_id), soci::use(owner_id), soci::use(caller.team_id),
-          soci::into(in_team);
+          soci::use(owner_id), soci::use(caller.team_id), soci::use(owner_id),
+          soci::use(caller.team_id), soci::into(in_team);
       if (in_team == 0) throw permission_denied(owner_id + " is not in your team");
       return {owner_id, ""};
     }
@@ -219,7 +236,8 @@ grpc::Status ReportServiceImpl::GetWeeklyReview(grpc::ServerContext* context,
     LocalDate monday = week_start_of(*parse_date(calendar_.local_date(clock_.now())));
     if (!request->week().empty()) {
       const auto parsed = parse_week(request->week());
-      if (!parsed) throw invalid_field("week", "must be a date \"YYYY-MM-DD\" or an ISO week \"YYYY-Www\"");
+      if (!parsed)
+        throw invalid_field("week", "must be a date \"YYYY-MM-DD\" or an ISO week \"YYYY-Www\"");
       monday = *parsed;
     }
     *response = db_.run(
@@ -236,9 +254,9 @@ grpc::Status ReportServiceImpl::GetWeeklyReview(grpc::ServerContext* context,
   });
 }
 
-grpc::Status ReportServiceImpl::GetMonthlyDistribution(grpc::ServerContext* context,
-                                                       const v1::GetMonthlyDistributionRequest* request,
-                                                       v1::MonthlyDistribution* response) {
+grpc::Status ReportServiceImpl::GetMonthlyDistribution(
+    grpc::ServerContext* context, const v1::GetMonthlyDistributionRequest* request,
+    v1::MonthlyDistribution* response) {
   return guarded("GetMonthlyDistribution", [&] {
     const Caller caller = tokens_.authenticate(*context);
     LocalDate month = month_start_of(*parse_date(calendar_.local_date(clock_.now())));
@@ -281,13 +299,15 @@ grpc::Status ReportServiceImpl::ListReportRuns(grpc::ServerContext* context,
                                                v1::ListReportRunsResponse* response) {
   return guarded("ListReportRuns", [&] {
     const Caller caller = tokens_.authenticate(*context);
-    if (!caller.is_manager_or_above()) throw permission_denied("only managers and admins see report runs");
+    if (!caller.is_manager_or_above())
+      throw permission_denied("only managers and admins see report runs");
     const int page_size = checked_page_size(request->page_size(), 50, 500);
     const std::string fingerprint = "ListReportRuns|" + caller.user_id;
     long long before = std::numeric_limits<long long>::max();
     if (!request->page_token().empty()) {
       try {
-        before = page_tokens_.decode(request->page_token(), fingerprint).at("before").get<long long>();
+        before =
+            page_tokens_.decode(request->page_token(), fingerprint).at("before").get<long long>();
       } catch (const nlohmann::json::exception&) {
         throw invalid_field("page_token", "is malformed");
       }
@@ -296,27 +316,29 @@ grpc::Status ReportServiceImpl::ListReportRuns(grpc::ServerContext* context,
     int rows = 0;
     db_.run(
         [&](soci::session& sql) {
-          for_each_row(sql,
-                       fmt::format("SELECT id, {}, {}, run_trigger, periods_recomputed, rows_written, error "
-                                   "FROM report_runs WHERE id < :before ORDER BY id DESC LIMIT {}",
-                                   micros_of("started_at"), micros_of("finished_at"), page_size + 1),
-                       {{"before", std::to_string(before)}}, [&](const soci::row& row) {
-                         if (++rows > page_size) return;
-                         auto* run = response->add_runs();
-                         last_id = integer_at(row, 0);
-                         run->set_name(fmt::format("reportRuns/{}", last_id));
-                         *run->mutable_start_time() = to_timestamp(from_micros(integer_at(row, 1)));
-                         if (row.get_indicator(2) != soci::i_null) {
-                           *run->mutable_end_time() = to_timestamp(from_micros(integer_at(row, 2)));
-                         }
-                         run->set_trigger(text_at(row, 3));
-                         run->set_periods_recomputed(static_cast<int>(integer_at(row, 4)));
-                         run->set_rows_written(integer_at(row, 5));
-                         run->set_error(text_at(row, 6));
-                       });
+          for_each_row(
+              sql,
+              fmt::format("SELECT id, {}, {}, run_trigger, periods_recomputed, rows_written, error "
+                          "FROM report_runs WHERE id < :before ORDER BY id DESC LIMIT {}",
+                          micros_of("started_at"), micros_of("finished_at"), page_size + 1),
+              {{"before", std::to_string(before)}}, [&](const soci::row& row) {
+                if (++rows > page_size) return;
+                auto* run = response->add_runs();
+                last_id = integer_at(row, 0);
+                run->set_name(fmt::format("reportRuns/{}", last_id));
+                *run->mutable_start_time() = to_timestamp(from_micros(integer_at(row, 1)));
+                if (row.get_indicator(2) != soci::i_null) {
+                  *run->mutable_end_time() = to_timestamp(from_micros(integer_at(row, 2)));
+                }
+                run->set_trigger(text_at(row, 3));
+                run->set_periods_recomputed(static_cast<int>(integer_at(row, 4)));
+                run->set_rows_written(integer_at(row, 5));
+                run->set_error(text_at(row, 6));
+              });
         },
         remaining_budget(*context, db_.config().acquire_timeout));
-    if (rows > page_size) response->set_next_page_token(page_tokens_.encode({{"before", last_id}}, fingerprint));
+    if (rows > page_size)
+      response->set_next_page_token(page_tokens_.encode({{"before", last_id}}, fingerprint));
     return grpc::Status::OK;
   });
 }
@@ -326,7 +348,8 @@ grpc::Status ReportServiceImpl::RunReports(grpc::ServerContext* context,
                                            v1::ReportRun* response) {
   return guarded("RunReports", [&] {
     const Caller caller = tokens_.authenticate(*context);
-    if (!caller.is_manager_or_above()) throw permission_denied("only managers and admins may run reports");
+    if (!caller.is_manager_or_above())
+      throw permission_denied("only managers and admins may run reports");
     PassRequest pass{"manual", std::nullopt};
     if (!request->backfill_from().empty() || !request->backfill_to().empty()) {
       const auto from = parse_date(request->backfill_from());
@@ -334,7 +357,8 @@ grpc::Status ReportServiceImpl::RunReports(grpc::ServerContext* context,
       if (!from) throw invalid_field("backfill_from", "must be a date \"YYYY-MM-DD\"");
       if (!to) throw invalid_field("backfill_to", "must be a date \"YYYY-MM-DD\"");
       if (*to < *from) throw invalid_field("backfill_to", "is before backfill_from");
-      if ((*to - *from).count() > 3660) throw invalid_field("backfill_to", "spans more than ten years");
+      if ((*to - *from).count() > 3660)
+        throw invalid_field("backfill_to", "spans more than ten years");
       pass = {"backfill", std::make_pair(*from, *to)};
     }
     const auto run = runner_.run(pass, std::chrono::seconds(30));

@@ -17,15 +17,21 @@ class ReportServiceImpl final : public v1::ReportService::Service {
   ReportServiceImpl(ConnectionPool& db, const Clock& clock, const TeamCalendar& calendar,
                     const TokenVerifier& tokens, const PageTokenCodec& page_tokens,
                     ReportRunner& runner)
-      : db_(db), clock_(clock), calendar_(calendar), tokens_(tokens), page_tokens_(page_tokens),
+      : db_(db),
+        clock_(clock),
+        calendar_(calendar),
+        tokens_(tokens),
+        page_tokens_(page_tokens),
         runner_(runner) {}
 
-  grpc::Status GetWeeklyReview(grpc::ServerContext* context, const v1::GetWeeklyReviewRequest* request,
+  grpc::Status GetWeeklyReview(grpc::ServerContext* context,
+                               const v1::GetWeeklyReviewRequest* request,
                                v1::WeeklyReview* response) override;
   grpc::Status GetMonthlyDistribution(grpc::ServerContext* context,
                                       const v1::GetMonthlyDistributionRequest* request,
                                       v1::MonthlyDistribution* response) override;
-  grpc::Status ListReportRuns(grpc::ServerContext* context, const v1::ListReportRunsRequest* request,
+  grpc::Status ListReportRuns(grpc::ServerContext* context,
+                              const v1::ListReportRunsRequest* request,
                               v1::ListReportRunsResponse* response) override;
   grpc::Status RunReports(grpc::ServerContext* context, const v1::RunReportsRequest* request,
                           v1::ReportRun* response) override;

@@ -7,10 +7,14 @@ namespace salesfollow::report_worker {
 
 void add_report_worker_options(Options& options) {
   options.add({"run-interval", "5m", "how often a scheduled pass runs"});
-  options.add({"once", "false", "run one pass and exit (for a Kubernetes CronJob or by hand)", false, true});
-  options.add({"backfill-from", "", "rebuild every week and month from this day (YYYY-MM-DD), then exit"});
+  options.add({"once", "false", "run one pass and exit (for a Kubernetes CronJob or by hand)",
+               false, true});
+  options.add(
+      {"backfill-from", "", "rebuild every week and month from this day (YYYY-MM-DD), then exit"});
   options.add({"backfill-to", "", "... up to this day (YYYY-MM-DD)"});
-  options.add({"read-db-host", "", "a replica to read the aggregations from (same port, user and database options as --read-db-port etc.)"});
+  options.add({"read-db-host", "",
+               "a replica to read the aggregations from (same port, user and database options as "
+               "--read-db-port etc.)"});
   options.add({"read-db-port", "3306", "port of the read replica"});
 }
 
@@ -19,7 +23,8 @@ ReportWorkerComponent::ReportWorkerComponent(ProcessContext& context) {
   if (context.config.token_secret.empty()) {
     options.add_problem("--token-secret (or --token-secret-file) is required");
   }
-  interval_ = options.duration("run-interval", std::chrono::milliseconds(100), std::chrono::hours(24));
+  interval_ =
+      options.duration("run-interval", std::chrono::milliseconds(100), std::chrono::hours(24));
   once_ = options.boolean("once");
   const std::string from = options.text("backfill-from");
   const std::string to = options.text("backfill-to");
@@ -27,7 +32,8 @@ ReportWorkerComponent::ReportWorkerComponent(ProcessContext& context) {
     const auto from_day = parse_date(from);
     const auto to_day = parse_date(to);
     if (!from_day || !to_day || *to_day < *from_day) {
-      options.add_problem("--backfill-from and --backfill-to must both be dates YYYY-MM-DD, in order");
+      options.add_problem(
+          "--backfill-from and --backfill-to must both be dates YYYY-MM-DD, in order");
     } else {
       backfill_ = std::make_pair(*from_day, *to_day);
     }

@@ -34,10 +34,14 @@ std::optional<Role> parse_role(std::string_view text) {
 
 const char* role_name(Role role) {
   switch (role) {
-    case Role::rep: return "rep";
-    case Role::manager: return "manager";
-    case Role::admin: return "admin";
-    case Role::service: return "service";
+    case Role::rep:
+      return "rep";
+    case Role::manager:
+      return "manager";
+    case Role::admin:
+      return "admin";
+    case Role::service:
+      return "service";
   }
   return "rep";
 }
@@ -57,10 +61,13 @@ bool Caller::can_access(const std::string& owner_id, const std::string& customer
 
 CustomerScope scope_of(const Caller& caller) {
   switch (caller.role) {
-    case Role::rep: return {caller.user_id, ""};
-    case Role::manager: return {"", caller.team_id};
+    case Role::rep:
+      return {caller.user_id, ""};
+    case Role::manager:
+      return {"", caller.team_id};
     case Role::admin:
-    case Role::service: return {};
+    case Role::service:
+      return {};
   }
   return {caller.user_id, caller.team_id};
 }
@@ -88,14 +95,16 @@ Caller TokenVerifier::authenticate(const grpc::ServerContext& context) const {
 
 Caller TokenVerifier::verify(const std::string& token) const {
   jwt_t* raw = nullptr;
-  if (jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),  // NOLINT
+  if (jwt_decode(&raw, token.c_str(),
+                 reinterpret_cast<const unsigned char*>(secret_.data()),  // NOLINT
                  static_cast<int>(secret_.size())) != 0 ||
       raw == nullptr) {
     throw unauthenticated("invalid token (malformed or bad signature)");
   }
   const JwtPtr jwt(raw);
   // Only HS256: never let the token choose "none" or another algorithm.
-  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) throw unauthenticated("token algorithm must be HS256");
+  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256)
+    throw unauthenticated("token algorithm must be HS256");
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   const char* role_text = jwt_get_grant(jwt.get(), "role");
   const char* team = jwt_get_grant(jwt.get(), "team");
@@ -130,7 +139,8 @@ std::string sign_token(const TokenClaims& claims, const std::string& secret) {
   jwt_add_grant(jwt.get(), "team", claims.team_id.c_str());
   jwt_add_grant_int(
       jwt.get(), "exp",
-      std::chrono::duration_cast<std::chrono::seconds>(claims.expires_at.time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::seconds>(claims.expires_at.time_since_epoch())
+          .count());
   jwt_set_alg(jwt.get(), JWT_ALG_HS256,
               reinterpret_cast<const unsigned char*>(secret.data()),  // NOLINT
               static_cast<int>(secret.size()));

@@ -10,8 +10,7 @@
 namespace salesfollow {
 
 TimePoint SystemClock::now() const {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now());
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
 FileClock::FileClock(std::filesystem::path path) : path_(std::move(path)) {

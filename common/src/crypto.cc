@@ -151,9 +151,9 @@ std::string aes256gcm_decrypt(std::string_view key, std::string_view sealed, std
   const auto nonce = sealed.substr(0, kNonceBytes);
   const auto body = sealed.substr(kNonceBytes, sealed.size() - kNonceBytes - kTagBytes);
   std::string tag(sealed.substr(sealed.size() - kTagBytes));
-  check(EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key),
-                           bytes_of(nonce)),
-        "decrypt init");
+  check(
+      EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key), bytes_of(nonce)),
+      "decrypt init");
   int length = 0;
   check(EVP_DecryptUpdate(context.get(), nullptr, &length, bytes_of(aad),
                           static_cast<int>(aad.size())),

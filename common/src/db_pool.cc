@@ -54,13 +54,13 @@ struct ConnectionPool::Metrics {
         connect_failures(events.Add({{"event", "connect_failure"}})),
         lost(events.Add({{"event", "connection_lost"}})),
         acquire_timeouts(events.Add({{"event", "acquire_timeout"}})),
-        acquire_seconds(prometheus::BuildHistogram()
-                            .Name("salesfollow_db_pool_acquire_seconds")
-                            .Help("Time spent waiting for a pooled session")
-                            .Register(registry)
-                            .Add({}, prometheus::Histogram::BucketBoundaries{
-                                         0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1,
-                                         2.5})) {}
+        acquire_seconds(
+            prometheus::BuildHistogram()
+                .Name("salesfollow_db_pool_acquire_seconds")
+                .Help("Time spent waiting for a pooled session")
+                .Register(registry)
+                .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.0005, 0.001, 0.005, 0.01,
+                                                                 0.05, 0.1, 0.5, 1, 2.5})) {}
 
   prometheus::Family<prometheus::Gauge>& connections;
   prometheus::Gauge& in_use;
@@ -102,8 +102,8 @@ std::unique_ptr<soci::session> ConnectionPool::open_session() {
     return session;
   } catch (const soci::soci_error& e) {
     if (metrics_) metrics_->connect_failures.Increment();
-    throw DatabaseUnavailable(fmt::format("cannot connect to {} (error {})", config_.describe(),
-                                          mysql_error_number(e)));
+    throw DatabaseUnavailable(
+        fmt::format("cannot connect to {} (error {})", config_.describe(), mysql_error_number(e)));
   }
 }
 

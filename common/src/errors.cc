@@ -9,7 +9,8 @@
 
 namespace salesfollow {
 
-grpc::Status make_status(grpc::StatusCode code, const std::string& message, const std::string& reason,
+grpc::Status make_status(grpc::StatusCode code, const std::string& message,
+                         const std::string& reason,
                          const std::map<std::string, std::string>& metadata) {
   google::rpc::Status details;
   details.set_code(static_cast<int>(code));
@@ -23,12 +24,16 @@ grpc::Status make_status(grpc::StatusCode code, const std::string& message, cons
 }
 
 ServiceError invalid_field(const std::string& field, const std::string& problem) {
-  return {grpc::StatusCode::INVALID_ARGUMENT, "INVALID_FIELD", field + ": " + problem,
+  return {grpc::StatusCode::INVALID_ARGUMENT,
+          "INVALID_FIELD",
+          field + ": " + problem,
           {{"field", field}}};
 }
 
 ServiceError not_found(const std::string& resource) {
-  return {grpc::StatusCode::NOT_FOUND, "NOT_FOUND", resource + " does not exist",
+  return {grpc::StatusCode::NOT_FOUND,
+          "NOT_FOUND",
+          resource + " does not exist",
           {{"resource", resource}}};
 }
 
@@ -41,7 +46,8 @@ ServiceError failed_precondition(const std::string& reason, const std::string& m
 }
 
 ServiceError etag_mismatch(const std::string& resource) {
-  return {grpc::StatusCode::ABORTED, "ETAG_MISMATCH",
+  return {grpc::StatusCode::ABORTED,
+          "ETAG_MISMATCH",
           resource + " was changed by someone else (etag mismatch); read it again and retry",
           {{"resource", resource}}};
 }
@@ -76,8 +82,8 @@ grpc::Status status_from_current_exception(const std::string& method) {
     return make_status(e.code(), e.what(), e.reason(), e.metadata());
   } catch (const DatabaseUnavailable& e) {
     log::warn("database_unavailable", {{"method", method}, {"error", e.what()}});
-    return make_status(grpc::StatusCode::UNAVAILABLE, std::string("database unavailable: ") + e.what(),
-                       "DATABASE_UNAVAILABLE");
+    return make_status(grpc::StatusCode::UNAVAILABLE,
+                       std::string("database unavailable: ") + e.what(), "DATABASE_UNAVAILABLE");
   } catch (const soci::mysql_soci_error& e) {
     switch (classify_mysql_error(e.err_num_)) {
       case DbErrorKind::connection_lost:
@@ -87,8 +93,8 @@ grpc::Status status_from_current_exception(const std::string& method) {
                            "DATABASE_UNAVAILABLE");
       case DbErrorKind::retryable:
         log::warn("database_conflict", {{"method", method}, {"mysql_errno", e.err_num_}});
-        return make_status(grpc::StatusCode::ABORTED, "concurrent update conflict, retry the request",
-                           "CONCURRENT_UPDATE");
+        return make_status(grpc::StatusCode::ABORTED,
+                           "concurrent update conflict, retry the request", "CONCURRENT_UPDATE");
       case DbErrorKind::other:
         break;
     }

@@ -24,21 +24,24 @@ constexpr std::size_t kMaxRequestIdLength = 128;
 
 const char* type_label(Type type) {
   switch (type) {
-    case Type::UNARY: return "unary";
-    case Type::CLIENT_STREAMING: return "client_stream";
-    case Type::SERVER_STREAMING: return "server_stream";
-    case Type::BIDI_STREAMING: return "bidi_stream";
+    case Type::UNARY:
+      return "unary";
+    case Type::CLIENT_STREAMING:
+      return "client_stream";
+    case Type::SERVER_STREAMING:
+      return "server_stream";
+    case Type::BIDI_STREAMING:
+      return "bidi_stream";
   }
   return "unary";
 }
 
 const char* code_label(int code) {
   static constexpr std::array<const char*, 17> names = {
-      "OK",           "Canceled",          "Unknown",          "InvalidArgument",
-      "DeadlineExceeded", "NotFound",      "AlreadyExists",    "PermissionDenied",
-      "ResourceExhausted", "FailedPrecondition", "Aborted",    "OutOfRange",
-      "Unimplemented", "Internal",         "Unavailable",      "DataLoss",
-      "Unauthenticated"};
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
   return names.at(static_cast<std::size_t>(code));
 }
 
@@ -115,7 +118,8 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
         metadata->emplace(kRequestIdHeader, request_id_);
       }
     }
-    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_MESSAGE)) metrics_.received->Increment();
+    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_MESSAGE))
+      metrics_.received->Increment();
     if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_MESSAGE)) metrics_.sent->Increment();
     if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
@@ -132,10 +136,11 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
     const auto index = static_cast<std::size_t>(code);
     if (index < metrics_.handled.size()) metrics_.handled.at(index)->Increment();
     metrics_.handling_seconds->Observe(seconds);
-    nlohmann::json fields = {{"request_id", request_id_},
-                             {"method", info_->method()},
-                             {"code", code_label(static_cast<int>(std::min<std::size_t>(index, 16)))},
-                             {"duration_ms", seconds * 1000.0}};
+    nlohmann::json fields = {
+        {"request_id", request_id_},
+        {"method", info_->method()},
+        {"code", code_label(static_cast<int>(std::min<std::size_t>(index, 16)))},
+        {"duration_ms", seconds * 1000.0}};
     // Status messages are written by our handlers and never quote contact data.
     if (code != grpc::StatusCode::OK) fields["message"] = message;
     const bool server_fault = code == grpc::StatusCode::INTERNAL ||
@@ -158,7 +163,9 @@ class ObservingInterceptorFactory final
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
     // gRPC takes ownership of the returned interceptor.
-    return new ObservingInterceptor(info, observer_.metrics_for(info->method(), info->type()));  // NOLINT(cppcoreguidelines-owning-memory)
+    return new ObservingInterceptor(
+        info, observer_.metrics_for(info->method(),
+                                    info->type()));  // NOLINT(cppcoreguidelines-owning-memory)
   }
 
  private:

@@ -15,8 +15,8 @@ google::protobuf::Timestamp to_timestamp(TimePoint t) {
   google::protobuf::Timestamp out;
   const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
   out.set_seconds(seconds.time_since_epoch().count());
-  out.set_nanos(static_cast<int>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t - seconds).count()));
+  out.set_nanos(
+      static_cast<int>(std::chrono::duration_cast<std::chrono::nanoseconds>(t - seconds).count()));
   return out;
 }
 

@@ -33,8 +33,7 @@ std::optional<std::pair<std::string, std::string>> find_idempotent_record(
   std::string answer;
   sql << "SELECT request_hash, response FROM idempotency_keys "
          "WHERE method = :method AND request_id = :request_id",
-      soci::use(method), soci::use(request_id), soci::into(stored_fingerprint),
-      soci::into(answer);
+      soci::use(method), soci::use(request_id), soci::into(stored_fingerprint), soci::into(answer);
   if (!sql.got_data()) return std::nullopt;
   return std::make_pair(stored_fingerprint, crypto::base64_decode(answer));
 }

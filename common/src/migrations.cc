@@ -41,9 +41,9 @@ class NamedLock {
     sql_ << "SELECT GET_LOCK(:name, :wait)", soci::use(name_), soci::use(wait_seconds),
         soci::into(got, got_indicator);
     if (got_indicator != soci::i_ok || got != 1) {
-      throw MigrationError(fmt::format(
-          "another migration holds lock '{}' for more than {} s; try again later", name_,
-          wait_seconds));
+      throw MigrationError(
+          fmt::format("another migration holds lock '{}' for more than {} s; try again later",
+                      name_, wait_seconds));
     }
   }
   NamedLock(const NamedLock&) = delete;
@@ -87,8 +87,8 @@ void check_migration_sequence(const std::vector<Migration>& migrations) {
       throw std::invalid_argument(fmt::format("two migrations have version {}", m.version));
     }
     if (m.version < previous) {
-      throw std::invalid_argument(fmt::format("migration V{:03} comes after V{:03}: not sorted",
-                                              m.version, previous));
+      throw std::invalid_argument(
+          fmt::format("migration V{:03} comes after V{:03}: not sorted", m.version, previous));
     }
     if (split_sql_statements(m.sql).empty()) {
       throw std::invalid_argument(fmt::format("migration V{:03} holds no statement", m.version));
@@ -135,7 +135,9 @@ std::vector<std::string> split_sql_statements(std::string_view sql) {
       case State::double_quote:
       case State::backtick: {
         current += c;
-        const char closing = state == State::single_quote ? '\'' : state == State::double_quote ? '"' : '`';
+        const char closing = state == State::single_quote   ? '\''
+                             : state == State::double_quote ? '"'
+                                                            : '`';
         if (c == '\\' && state != State::backtick && next != '\0') {
           current += next;
           ++i;
@@ -255,9 +257,9 @@ std::vector<int> Migrator::apply(const std::vector<Migration>& migrations) {
             ":applied_at, :applied_by, :ms)",
         soci::use(migration.version), soci::use(migration.name), soci::use(checksum),
         soci::use(applied_at), soci::use(applied_by_), soci::use(elapsed_ms);
-    log::info("migration_applied", {{"version", migration.version},
-                                    {"name", migration.name},
-                                    {"execution_ms", elapsed_ms}});
+    log::info(
+        "migration_applied",
+        {{"version", migration.version}, {"name", migration.name}, {"execution_ms", elapsed_ms}});
     applied_now.push_back(migration.version);
   }
   return applied_now;
@@ -267,10 +269,10 @@ void Migrator::verify(const std::vector<Migration>& migrations, int required_ver
   check_history_matches(migrations);
   const int current = current_version();
   if (current < required_version) {
-    throw MigrationError(fmt::format(
-        "database schema is at version {} but {} needs at least version {}; run "
-        "salesfollow-migrate (or start with --migrate-on-start)",
-        current, applied_by_, required_version));
+    throw MigrationError(
+        fmt::format("database schema is at version {} but {} needs at least version {}; run "
+                    "salesfollow-migrate (or start with --migrate-on-start)",
+                    current, applied_by_, required_version));
   }
 }
 

@@ -136,7 +136,8 @@ bool Options::boolean(const std::string& name) {
   if (value == "false" || value == "0" || value == "no" || value == "off" || value.empty()) {
     return false;
   }
-  add_problem(fmt::format("--{} ({}) must be true or false, got '{}'", name, env_name(name), value));
+  add_problem(
+      fmt::format("--{} ({}) must be true or false, got '{}'", name, env_name(name), value));
   return false;
 }
 
@@ -150,8 +151,8 @@ std::chrono::milliseconds Options::duration(const std::string& name, std::chrono
     return min;
   }
   if (*parsed < min || *parsed > max) {
-    add_problem(fmt::format("--{} ({}) must be between {}ms and {}ms, got {}", name,
-                            env_name(name), min.count(), max.count(), value));
+    add_problem(fmt::format("--{} ({}) must be between {}ms and {}ms, got {}", name, env_name(name),
+                            min.count(), max.count(), value));
     return min;
   }
   return *parsed;
@@ -190,7 +191,9 @@ std::string Options::help_text() const {
     if (shown_default.empty()) shown_default = "(empty)";
     out += fmt::format("  {:<28} env {}, default {}\n", "", env_name(s.name), shown_default);
   }
-  out += "  --help                     print this text\n  --version                  print the version\n";
+  out +=
+      "  --help                     print this text\n  --version                  print the "
+      "version\n";
   return out;
 }
 

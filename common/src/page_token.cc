@@ -41,7 +41,8 @@ nlohmann::json PageTokenCodec::decode(std::string_view token,
       crypto::hmac_sha256(secret_, payload + '\n' + std::string(query_fingerprint))
           .substr(0, kMacBytes);
   if (!crypto::constant_time_equal(mac, expected)) {
-    throw bad_token("was not issued for this query (filter, order or caller differ) or was altered");
+    throw bad_token(
+        "was not issued for this query (filter, order or caller differ) or was altered");
   }
   try {
     return nlohmann::json::parse(payload);

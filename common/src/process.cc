@@ -104,8 +104,8 @@ bool wait_for_database(ConnectionPool& db, std::chrono::milliseconds timeout) {
   while (!db.ping()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     if (!logged) {
-      log::warn("waiting_for_database", {{"database", db.config().describe()},
-                                         {"timeout_ms", timeout.count()}});
+      log::warn("waiting_for_database",
+                {{"database", db.config().describe()}, {"timeout_ms", timeout.count()}});
       logged = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -144,13 +144,18 @@ void add_common_options(Options& options, const ProcessDefaults& defaults) {
   options.add({"startup-timeout", "60s", "how long to wait for the database at start-up"});
   options.add({"max-message-bytes", "4194304", "largest gRPC message accepted or sent"});
   options.add({"grpc-max-threads", "64", "upper bound on gRPC server threads"});
-  options.add({"migrate-on-start", "false", "apply pending migrations before serving", false, true});
+  options.add(
+      {"migrate-on-start", "false", "apply pending migrations before serving", false, true});
   options.add({"test-clock-file", "",
                "TESTS ONLY: read the current time from this file (RFC 3339); never in production"});
   options.add({"log-level", "info", "debug, info, warn or error"});
-  options.add({"token-secret", "", "shared secret of the bearer tokens (HS256, >= 32 bytes); prefer --token-secret-file", true});
+  options.add(
+      {"token-secret", "",
+       "shared secret of the bearer tokens (HS256, >= 32 bytes); prefer --token-secret-file",
+       true});
   options.add({"token-secret-file", "", "file holding the token secret (a Kubernetes Secret)"});
-  options.add({"team-timezone", "Asia/Shanghai", "IANA time zone in which days, weeks and months are cut"});
+  options.add(
+      {"team-timezone", "Asia/Shanghai", "IANA time zone in which days, weeks and months are cut"});
 }
 
 CommonConfig read_common_config(Options& options, const std::string& component) {
@@ -172,8 +177,8 @@ CommonConfig read_common_config(Options& options, const std::string& component) 
   c.db.database = options.text("db-name");
   c.db.user = options.text("db-user");
   c.db.password = options.secret("db-password");
-  for (const auto* value : {&c.db.host, &c.db.unix_socket, &c.db.database, &c.db.user,
-                            &c.db.password}) {
+  for (const auto* value :
+       {&c.db.host, &c.db.unix_socket, &c.db.database, &c.db.user, &c.db.password}) {
     if (value->find('\'') != std::string::npos) {
       options.add_problem("database settings must not contain a single quote (')");
       break;
@@ -263,9 +268,10 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
       .Add({})
       .Set(clock->is_test_clock() ? 1 : 0);
   if (clock->is_test_clock()) {
-    log::warn("TEST_CLOCK_ENABLED", {{"file", config.test_clock_file},
-                                     {"now", format_rfc3339(clock->now())},
-                                     {"note", "time comes from a file; never run this in production"}});
+    log::warn("TEST_CLOCK_ENABLED",
+              {{"file", config.test_clock_file},
+               {"now", format_rfc3339(clock->now())},
+               {"note", "time comes from a file; never run this in production"}});
   }
 
   ConnectionPool db(config.db, &metrics->registry());
@@ -342,8 +348,8 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
                           {"version", kVersion}});
 
   const int signal_number = signals.wait();
-  log::info("shutdown_requested", {{"signal", signal_number},
-                                   {"drain_timeout_ms", config.drain_timeout.count()}});
+  log::info("shutdown_requested",
+            {{"signal", signal_number}, {"drain_timeout_ms", config.drain_timeout.count()}});
   // A handler stuck past the drain deadline (e.g. blocked in the database
   // until its read timeout) must not keep the process alive for ever.
   std::thread([limit = config.drain_timeout + config.shutdown_delay + std::chrono::seconds(10)] {

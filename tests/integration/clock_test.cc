@@ -6,7 +6,6 @@
 // tested through the same clock in followup_*_test.cc.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <soci/mysql/soci-mysql.h>
 
 #include <thread>
@@ -39,10 +38,11 @@ class ClockTest : public ::testing::Test {
   void SetUp() override {
     std::string output;
     ASSERT_EQ(testing::run_service_to_exit(MIGRATE_BIN, db_, {}, output), 0) << output;
-    customers_ = std::make_unique<testing::ServiceProcess>(CUSTOMER_SERVICE_BIN, db_,
-                                                           std::vector<std::string>{clock_.argument()});
+    customers_ = std::make_unique<testing::ServiceProcess>(
+        CUSTOMER_SERVICE_BIN, db_, std::vector<std::string>{clock_.argument()});
     worker_ = std::make_unique<testing::ServiceProcess>(
-        REPORT_WORKER_BIN, db_, std::vector<std::string>{clock_.argument(), "--run-interval=200ms"});
+        REPORT_WORKER_BIN, db_,
+        std::vector<std::string>{clock_.argument(), "--run-interval=200ms"});
     customer_stub_ = v1::CustomerService::NewStub(testing::channel_to(customers_->grpc_address()));
     report_stub_ = v1::ReportService::NewStub(testing::channel_to(worker_->grpc_address()));
   }
@@ -181,11 +181,13 @@ TEST(SampleDataTest, BuildsWeeksOfHistoryThroughTheApiOnTheTestClock) {
                                  testing::test_secrets_environment(db), log);
   ASSERT_EQ(testing::wait_for_exit(pid, std::chrono::seconds(120)), 0) << testing::read_file(log);
 
-  soci::session sql(soci::mysql, testing::shared_mariadb().root_config(db.database).connection_string());
+  soci::session sql(soci::mysql,
+                    testing::shared_mariadb().root_config(db.database).connection_string());
   int customer_count = 0, follow_ups = 0, late = 0, weeks = 0, stage_changes = 0;
   sql << "SELECT COUNT(*) FROM customers", soci::into(customer_count);
   sql << "SELECT COUNT(*), SUM(late) FROM follow_ups", soci::into(follow_ups), soci::into(late);
-  sql << "SELECT COUNT(*) FROM stage_events WHERE from_stage IS NOT NULL", soci::into(stage_changes);
+  sql << "SELECT COUNT(*) FROM stage_events WHERE from_stage IS NOT NULL",
+      soci::into(stage_changes);
   // Creation times spread over the simulated weeks: the clock really moved.
   sql << "SELECT COUNT(DISTINCT YEARWEEK(created_at, 3)) FROM customers", soci::into(weeks);
   EXPECT_GT(customer_count, 20);

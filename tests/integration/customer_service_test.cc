@@ -179,7 +179,8 @@ TEST_F(CustomerServiceTest, ChineseTextAndEmojiRoundTripByteForByte) {
   // with a skin-tone modifier, newline and tab.
   customer.set_display_name(fmt::format("北京极光𠀀科技有限公司（华北{}）", n));
   customer.set_notes(
-      "客户很满意😀👍🏽，需求：定制礼品（100件）\n第二行\t制表符 «引号» \"双引号\" "
+      "客户很满意😀👍🏽，需求：定制礼品（100件）\n第二行\t制表符 «引号» "
+      "\"双引号\" "
       "'single'");
   customer.set_need_description("定制礼品（100件）🎁");
   customer.set_company_size("50-100人");

@@ -29,9 +29,12 @@ struct Caller {
 
 std::string expected_code(Expect e) {
   switch (e) {
-    case Expect::allowed: return "OK";
-    case Expect::denied: return "PERMISSION_DENIED";
-    case Expect::unauthenticated: return "UNAUTHENTICATED";
+    case Expect::allowed:
+      return "OK";
+    case Expect::denied:
+      return "PERMISSION_DENIED";
+    case Expect::unauthenticated:
+      return "UNAUTHENTICATED";
   }
   return "?";
 }
@@ -55,7 +58,8 @@ class AccessMatrixTest : public FollowUpTest {
     m.set_size_bytes(static_cast<std::int64_t>(bytes.size()));
     m.set_sha256(crypto::sha256_hex(bytes));
     const auto uploaded = sys().upload(kRepA, m, bytes);
-    if (!uploaded.ok()) throw std::runtime_error("test set-up: upload failed: " + describe(uploaded.status));
+    if (!uploaded.ok())
+      throw std::runtime_error("test set-up: upload failed: " + describe(uploaded.status));
     attachment_ = uploaded.value;
     // 12:00 on 2024-03-04: the plan is overdue, the customer stalled
     // (13 days idle, high intention stalls after 2 x 2 days).
@@ -76,10 +80,11 @@ class AccessMatrixTest : public FollowUpTest {
   }
 
   // Calls `rpc` as every caller and checks the code (and the ErrorInfo reason).
-  void check_matrix(const std::string& rpc,
-                    const std::function<grpc::Status(const Caller&)>& call,
-                    const std::function<Expect(const Caller&)>& expect =
-                        [](const Caller& c) { return c.scope; }) {
+  void check_matrix(
+      const std::string& rpc, const std::function<grpc::Status(const Caller&)>& call,
+      const std::function<Expect(const Caller&)>& expect = [](const Caller& c) {
+        return c.scope;
+      }) {
     for (const auto& caller : callers()) {
       SCOPED_TRACE(rpc + " as " + caller.auth.label());
       const grpc::Status status = call(caller);
@@ -99,9 +104,10 @@ class AccessMatrixTest : public FollowUpTest {
   // For lists: the caller's view must include the customer exactly when it
   // is in their scope; outside it the list is empty of it (or refused).
   template <typename Response>
-  void check_list_matrix(const std::string& rpc,
-                         const std::function<Reply<Response>(const Auth&, const std::string&)>& list,
-                         const std::function<bool(const Response&)>& shows_customer) {
+  void check_list_matrix(
+      const std::string& rpc,
+      const std::function<Reply<Response>(const Auth&, const std::string&)>& list,
+      const std::function<bool(const Response&)>& shows_customer) {
     for (const auto& caller : callers()) {
       SCOPED_TRACE(rpc + " as " + caller.auth.label() + " owner_id='" + caller.list_owner + "'");
       const auto reply = list(caller.auth, caller.list_owner);
@@ -155,7 +161,8 @@ class AccessMatrixTest : public FollowUpTest {
 
 TEST_F(AccessMatrixTest, LogFollowUp) {
   check_matrix("LogFollowUp", [&](const Caller& c) {
-    auto request = follow_up_request(customer_.name(), clock().now() - hours(1) - minutes(++counter_));
+    auto request =
+        follow_up_request(customer_.name(), clock().now() - hours(1) - minutes(++counter_));
     return sys().log(c.auth, request).status;
   });
   EXPECT_EQ(follow_up_count(), 1 + 3) << "one per allowed caller";
@@ -205,7 +212,8 @@ TEST_F(AccessMatrixTest, AmendFollowUp) {
 
 TEST_F(AccessMatrixTest, PlanNextFollowUp) {
   check_matrix("PlanNextFollowUp", [&](const Caller& c) {
-    return sys().plan(c.auth, customer_.name(), clock().now() + days(1) + minutes(++counter_), "回访")
+    return sys()
+        .plan(c.auth, customer_.name(), clock().now() + days(1) + minutes(++counter_), "回访")
         .status;
   });
 }
@@ -250,7 +258,8 @@ TEST_F(AccessMatrixTest, WatchReminders) {
   // The plan of 2024-02-25 is past: its reminder goes to the owner and the manager.
   const TimePoint since = at("2024-02-20T00:00:00Z");
   std::vector<std::pair<Caller, std::unique_ptr<ReminderStream>>> streams;
-  for (const auto& caller : callers()) streams.emplace_back(caller, sys().watch(caller.auth, since));
+  for (const auto& caller : callers())
+    streams.emplace_back(caller, sys().watch(caller.auth, since));
   for (auto& [caller, stream] : streams) {
     SCOPED_TRACE("WatchReminders as " + caller.auth.label());
     if (caller.scope == Expect::unauthenticated) {
@@ -278,8 +287,7 @@ TEST_F(AccessMatrixTest, WatchReminders) {
 TEST_F(AccessMatrixTest, GetCadencePolicy) {
   // Anyone of the team may read its policy; another team's manager may not.
   check_matrix(
-      "GetCadencePolicy",
-      [&](const Caller& c) { return sys().get_policy(c.auth, "team1").status; },
+      "GetCadencePolicy", [&](const Caller& c) { return sys().get_policy(c.auth, "team1").status; },
       [](const Caller& c) {
         if (c.scope == Expect::unauthenticated) return c.scope;
         return c.auth.label() == kManager2.id ? Expect::denied : Expect::allowed;
@@ -304,7 +312,7 @@ TEST_F(AccessMatrixTest, UpdateCadencePolicy) {
       [](const Caller& c) {
         if (c.scope == Expect::unauthenticated) return c.scope;
         return c.auth.label() == kManager1.id || c.auth.label() == kAdmin.id ? Expect::allowed
-                                                                            : Expect::denied;
+                                                                             : Expect::denied;
       });
   const auto policy = sys().get_policy(kRepA, "team1");
   ASSERT_TRUE(policy.ok()) << policy;
@@ -367,7 +375,8 @@ TEST_F(AccessMatrixTest, MissingResourcesAreNotFoundForAdminsAndDeniedForOthers)
   EXPECT_EQ(sys().list_follow_ups(kAdmin, no_customer).code(), "NOT_FOUND");
   EXPECT_EQ(sys().list_follow_ups(kManager1, no_customer).code(), "PERMISSION_DENIED");
   EXPECT_EQ(sys().plan(kAdmin, no_customer, clock().now() + days(1), "x").code(), "NOT_FOUND");
-  EXPECT_EQ(sys().plan(kRepA, no_customer, clock().now() + days(1), "x").code(), "PERMISSION_DENIED");
+  EXPECT_EQ(sys().plan(kRepA, no_customer, clock().now() + days(1), "x").code(),
+            "PERMISSION_DENIED");
   EXPECT_EQ(sys().set_customer_cadence(kRepA, no_customer, 3).code(), "PERMISSION_DENIED");
   EXPECT_EQ(sys().list_attachments(kRepA, no_follow_up).code(), "PERMISSION_DENIED");
   EXPECT_EQ(sys().download(kAdmin, no_attachment).code(), "NOT_FOUND");

@@ -44,7 +44,8 @@ class AttachmentTest : public FollowUpTest {
   void SetUp() override {
     FollowUpTest::SetUp();
     customer_ = customer_of(kRepA, "附件测试公司");
-    follow_up_ = sys().must_log(kRepA, follow_up_request(customer_.name(), clock().now() - hours(1)))
+    follow_up_ = sys()
+                     .must_log(kRepA, follow_up_request(customer_.name(), clock().now() - hours(1)))
                      .follow_up();
   }
 
@@ -97,7 +98,8 @@ TEST_F(AttachmentTest, SeveralAttachmentsAreKeptApart) {
   const std::string first = bytes_of_size(1000, 1);
   const std::string second = bytes_of_size(5000, 2);
   const auto a1 = sys().upload(kRepA, metadata_for(follow_up_.name(), first, "报价单.pdf"), first);
-  const auto a2 = sys().upload(kManager1, metadata_for(follow_up_.name(), second, "合同.pdf"), second);
+  const auto a2 =
+      sys().upload(kManager1, metadata_for(follow_up_.name(), second, "合同.pdf"), second);
   ASSERT_TRUE(a1.ok()) << a1;
   ASSERT_TRUE(a2.ok()) << a2;
   EXPECT_NE(a1.value.name(), a2.value.name());

@@ -37,8 +37,8 @@ class CadenceTest : public FollowUpTest {
     auto request = follow_up_request(customer.name(), happen);
     request.mutable_follow_up()->set_next_action(next_action);
     if (new_stage != v1::STAGE_UNSPECIFIED) {
-      *request.mutable_stage_change() = stage_change(
-          new_stage, "阶段推进", new_stage == v1::STAGE_LOST ? "price_too_high" : "");
+      *request.mutable_stage_change() =
+          stage_change(new_stage, "阶段推进", new_stage == v1::STAGE_LOST ? "price_too_high" : "");
     }
     return sys().must_log(who, request).plan();
   }
@@ -174,7 +174,8 @@ TEST_F(CadenceTest, ACustomerOverrideBeatsTheTeamPolicyUntilCleared) {
 }
 
 TEST_F(CadenceTest, PlanNextFollowUpSetsAndClearsThePlan) {
-  const auto customer = customer_of(kRepA, "手动计划测试公司", "2024-03-01", v1::STAGE_HIGH_INTENTION);
+  const auto customer =
+      customer_of(kRepA, "手动计划测试公司", "2024-03-01", v1::STAGE_HIGH_INTENTION);
   const auto set = sys().plan(kRepA, customer.name(), at("2024-03-06T02:00:00Z"), "当面签约");
   ASSERT_TRUE(set.ok()) << set;
   EXPECT_EQ(set.value.customer(), customer.name());
@@ -229,12 +230,12 @@ TEST_F(DueListTest, DueTodayAndOverdueFollowTheShanghaiMidnight) {
   };
   // Local (UTC+8) times in the comments.
   const std::vector<Planned> plans = {
-      {"昨晚十八点客户", "2024-03-03T10:00:00Z", &kRepA},     // 03-03 18:00
-      {"昨晚最后一秒客户", "2024-03-03T15:59:59Z", &kRepA},   // 03-03 23:59:59
-      {"今天零点客户", "2024-03-03T16:00:00Z", &kRepA},       // 03-04 00:00
-      {"今晚二十三点客户", "2024-03-04T15:00:00Z", &kRepA},   // 03-04 23:00
-      {"明天零点半客户", "2024-03-04T16:30:00Z", &kRepA},     // 03-05 00:30
-      {"小李的客户", "2024-03-03T12:00:00Z", &kRepB},         // 03-03 20:00
+      {"昨晚十八点客户", "2024-03-03T10:00:00Z", &kRepA},    // 03-03 18:00
+      {"昨晚最后一秒客户", "2024-03-03T15:59:59Z", &kRepA},  // 03-03 23:59:59
+      {"今天零点客户", "2024-03-03T16:00:00Z", &kRepA},      // 03-04 00:00
+      {"今晚二十三点客户", "2024-03-04T15:00:00Z", &kRepA},  // 03-04 23:00
+      {"明天零点半客户", "2024-03-04T16:30:00Z", &kRepA},    // 03-05 00:30
+      {"小李的客户", "2024-03-03T12:00:00Z", &kRepB},        // 03-03 20:00
   };
   for (const auto& p : plans) {
     const auto customer = customer_of(*p.owner, p.name);
@@ -252,8 +253,8 @@ TEST_F(DueListTest, DueTodayAndOverdueFollowTheShanghaiMidnight) {
   clock().set(at("2024-03-04T16:01:00Z"));  // 00:01 on 2024-03-05
   due = sys().due(kRepA);
   ASSERT_TRUE(due.ok()) << due;
-  EXPECT_THAT(customers_of(due.value.overdue()),
-              ElementsAre("昨晚十八点客户", "昨晚最后一秒客户", "今天零点客户", "今晚二十三点客户"));
+  EXPECT_THAT(customers_of(due.value.overdue()), ElementsAre("昨晚十八点客户", "昨晚最后一秒客户",
+                                                             "今天零点客户", "今晚二十三点客户"));
   EXPECT_THAT(customers_of(due.value.due_today()), ElementsAre("明天零点半客户"));
 
   // Scope: rep_b sees only their own; the manager sees the team, or one rep.
@@ -283,12 +284,12 @@ TEST_F(DueListTest, DueTodayAndOverdueFollowTheShanghaiMidnight) {
   EXPECT_THAT(other_team.value.due_today(), IsEmpty());
 
   // The gauge of overdue plans per owner follows (it may be refreshed by the scanner).
-  EXPECT_EQ(sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_a"}}, 4.0,
-                                  seconds(5)),
-            4.0);
-  EXPECT_EQ(sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_b"}}, 1.0,
-                                  seconds(5)),
-            1.0);
+  EXPECT_EQ(
+      sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_a"}}, 4.0, seconds(5)),
+      4.0);
+  EXPECT_EQ(
+      sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_b"}}, 1.0, seconds(5)),
+      1.0);
 }
 
 // ------------------------------------------------------------ stalled
@@ -330,7 +331,8 @@ TEST_F(StalledTest, CustomersIdleLongerThanFactorTimesTheIntervalAreStalled) {
   const auto won = customer_of(kRepA, "已成交客户", "2024-03-01");
   ASSERT_TRUE(sys().change_stage(kRepA, won.name(), v1::STAGE_WON, "签约回款").ok());
   const auto lost = customer_of(kRepA, "已流失客户", "2024-03-01");
-  ASSERT_TRUE(sys().change_stage(kRepA, lost.name(), v1::STAGE_LOST, "选择竞品", "price_too_high").ok());
+  ASSERT_TRUE(
+      sys().change_stage(kRepA, lost.name(), v1::STAGE_LOST, "选择竞品", "price_too_high").ok());
   customer_of(kRepB, "小李的老客户", "2024-03-01");
 
   auto mine = stalled_of(kRepA);
@@ -388,7 +390,8 @@ TEST_F(CadenceTest, HighIntentCustomersAreOrderedByTheirPlanUnplannedLast) {
   const auto later = customer_of(kRepA, "高意向三月十日", "2024-03-01", v1::STAGE_HIGH_INTENTION);
   const auto sooner = customer_of(kRepA, "高意向三月六日", "2024-03-01", v1::STAGE_HIGH_INTENTION);
   customer_of(kRepA, "高意向未计划", "2024-03-01", v1::STAGE_HIGH_INTENTION);
-  const auto rep_b = customer_of(kRepB, "小李高意向三月八日", "2024-03-01", v1::STAGE_HIGH_INTENTION);
+  const auto rep_b =
+      customer_of(kRepB, "小李高意向三月八日", "2024-03-01", v1::STAGE_HIGH_INTENTION);
   const auto intention = customer_of(kRepA, "意向客户有计划", "2024-03-01", v1::STAGE_INTENTION);
   ASSERT_TRUE(sys().plan(kRepA, later.name(), at("2024-03-10T02:00:00Z"), "签约").ok());
   ASSERT_TRUE(sys().plan(kRepA, sooner.name(), at("2024-03-06T02:00:00Z"), "报价").ok());
@@ -403,8 +406,9 @@ TEST_F(CadenceTest, HighIntentCustomersAreOrderedByTheirPlanUnplannedLast) {
 
   const auto team = sys().high_intent(kManager1, "*");
   ASSERT_TRUE(team.ok()) << team;
-  EXPECT_THAT(customers_of(team.value.customers()),
-              ElementsAre("高意向三月六日", "小李高意向三月八日", "高意向三月十日", "高意向未计划"));
+  EXPECT_THAT(
+      customers_of(team.value.customers()),
+      ElementsAre("高意向三月六日", "小李高意向三月八日", "高意向三月十日", "高意向未计划"));
   if (team.value.customers_size() == 4) {
     EXPECT_EQ(team.value.customers(1).owner_id(), "rep_b");
   }

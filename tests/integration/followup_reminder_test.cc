@@ -28,7 +28,8 @@ class ReminderTest : public FollowUpTest {
                                 const std::string& action) {
     const auto customer = customer_of(owner, name);
     const auto planned = sys().plan(owner, customer.name(), plan_time, action);
-    if (!planned.ok()) throw std::runtime_error("test set-up: plan failed: " + describe(planned.status));
+    if (!planned.ok())
+      throw std::runtime_error("test set-up: plan failed: " + describe(planned.status));
     return customer;
   }
 

@@ -48,7 +48,8 @@ TEST_F(TemplateScenarioTest, TheTemplateRowsOfTheBriefAreLoggedAndChangeTheStage
   request.mutable_follow_up()->set_feedback("有兴趣，希望看案例");
   request.mutable_follow_up()->set_next_action("3天内发送3个同行业案例");
   *request.mutable_stage_change() = stage_change(v1::STAGE_INTENTION, "客户明确需求，开始比较方案");
-  *request.mutable_next_plan() = plan_input(at("2024-02-28T02:00:00Z"), "发送3个同行业案例并电话确认");
+  *request.mutable_next_plan() =
+      plan_input(at("2024-02-28T02:00:00Z"), "发送3个同行业案例并电话确认");
   const auto first = sys().log(kRepA, request);
   ASSERT_TRUE(first.ok()) << first;
 
@@ -107,12 +108,13 @@ TEST_F(TemplateScenarioTest, TheTemplateRowsOfTheBriefAreLoggedAndChangeTheStage
   // stage -> high intention, next follow-up 2024-03-05.
   clock().set(at("2024-03-02T12:00:00Z"));  // 20:00 in Shanghai
   const auto lady = customer_of(kRepA, "张*女士", "2024-02-25");
-  auto meeting = follow_up_request(lady.name(), at("2024-03-02T07:00:00Z"), v1::MEETING,
-                                   "面谈确认方案与报价");
+  auto meeting =
+      follow_up_request(lady.name(), at("2024-03-02T07:00:00Z"), v1::MEETING, "面谈确认方案与报价");
   meeting.mutable_follow_up()->set_scenario("上门面谈");
   meeting.mutable_follow_up()->set_feedback("接受方案，商谈价格");
   meeting.mutable_follow_up()->set_next_action("准备合同草案");
-  *meeting.mutable_stage_change() = stage_change(v1::STAGE_HIGH_INTENTION, "客户接受方案，进入价格谈判");
+  *meeting.mutable_stage_change() =
+      stage_change(v1::STAGE_HIGH_INTENTION, "客户接受方案，进入价格谈判");
   *meeting.mutable_next_plan() = plan_input(at("2024-03-05T02:00:00Z"), "带合同草案拜访");
   const auto second = sys().log(kManager1, meeting);
   ASSERT_TRUE(second.ok()) << second;
@@ -214,7 +216,8 @@ TEST_F(LogFollowUpTest, LateMeansLoggedMoreThan24HoursAfterItHappened) {
 TEST_F(LogFollowUpTest, HappenTimeMayBeAtMostFiveMinutesAhead) {
   const auto customer = customer_of(kRepA, "未来时间测试公司");
   const TimePoint now = clock().now();
-  const auto too_late = sys().log(kRepA, follow_up_request(customer.name(), now + minutes(5) + seconds(1)));
+  const auto too_late =
+      sys().log(kRepA, follow_up_request(customer.name(), now + minutes(5) + seconds(1)));
   EXPECT_EQ(too_late.code(), "INVALID_ARGUMENT") << too_late;
   EXPECT_EQ(too_late.reason(), "INVALID_FIELD") << too_late;
   EXPECT_EQ(too_late.field(), "follow_up.happen_time") << too_late;
@@ -235,15 +238,18 @@ TEST_F(LogFollowUpTest, HappenTimeMayBeAtMostFiveMinutesAhead) {
 TEST_F(LogFollowUpTest, HappenTimeBeforeTheFirstContactDayInTeamTimeIsRefused) {
   // 2024-03-01 begins at 2024-02-29T16:00:00Z in Asia/Shanghai.
   const auto customer = customer_of(kRepA, "首次接触测试公司", "2024-03-01");
-  const auto before = sys().log(kRepA, follow_up_request(customer.name(), at("2024-02-29T15:59:59Z")));
+  const auto before =
+      sys().log(kRepA, follow_up_request(customer.name(), at("2024-02-29T15:59:59Z")));
   EXPECT_EQ(before.code(), "INVALID_ARGUMENT") << before;
   EXPECT_EQ(before.reason(), "INVALID_FIELD") << before;
   EXPECT_EQ(before.field(), "follow_up.happen_time") << before;
 
-  const auto days_before = sys().log(kRepA, follow_up_request(customer.name(), at("2024-02-20T04:00:00Z")));
+  const auto days_before =
+      sys().log(kRepA, follow_up_request(customer.name(), at("2024-02-20T04:00:00Z")));
   EXPECT_EQ(days_before.code(), "INVALID_ARGUMENT") << days_before;
 
-  const auto first_instant = sys().log(kRepA, follow_up_request(customer.name(), at("2024-02-29T16:00:00Z")));
+  const auto first_instant =
+      sys().log(kRepA, follow_up_request(customer.name(), at("2024-02-29T16:00:00Z")));
   ASSERT_TRUE(first_instant.ok()) << "00:00 of the first-contact day is allowed: " << first_instant;
   EXPECT_TRUE(first_instant.value.follow_up().late());  // 3.5 days before the clock
 
@@ -314,7 +320,8 @@ TEST_F(LogFollowUpTest, TheLogOfACustomerIsNewestFirstAndPaged) {
   EXPECT_THAT(names_of(page1.value),
               ::testing::ElementsAre(newest.follow_up().name(), middle.follow_up().name()));
   ASSERT_FALSE(page1.value.next_page_token().empty());
-  const auto page2 = sys().list_follow_ups(kRepA, customer.name(), 2, page1.value.next_page_token());
+  const auto page2 =
+      sys().list_follow_ups(kRepA, customer.name(), 2, page1.value.next_page_token());
   ASSERT_TRUE(page2.ok()) << page2;
   EXPECT_THAT(names_of(page2.value), ::testing::ElementsAre(oldest.follow_up().name()));
   EXPECT_TRUE(page2.value.next_page_token().empty());
@@ -351,7 +358,8 @@ TEST_F(AmendFollowUpTest, AmendmentsReplaceFieldsAndKeepEveryBeforeAndAfterOldes
   change2.set_name(original.name());
   *change2.mutable_happen_time() = timestamp(at("2024-03-04T00:30:00Z"));
   change2.set_next_action("48小时内发送报价单");
-  const auto amended2 = sys().amend(kManager1, change2, {"happen_time", "next_action"}, "补充准确时间");
+  const auto amended2 =
+      sys().amend(kManager1, change2, {"happen_time", "next_action"}, "补充准确时间");
   ASSERT_TRUE(amended2.ok()) << amended2;
   EXPECT_EQ(amended2.value.revision(), 2);
 
@@ -408,7 +416,9 @@ TEST_F(AmendFollowUpTest, AmendmentsReplaceFieldsAndKeepEveryBeforeAndAfterOldes
 TEST_F(AmendFollowUpTest, AReasonAndKnownFieldsAreRequired) {
   const auto customer = customer_of(kRepA, "修订校验测试公司");
   const auto original =
-      sys().must_log(kRepA, follow_up_request(customer.name(), clock().now() - hours(1))).follow_up();
+      sys()
+          .must_log(kRepA, follow_up_request(customer.name(), clock().now() - hours(1)))
+          .follow_up();
   v1::FollowUp change;
   change.set_name(original.name());
   change.set_content("新的内容");
@@ -428,8 +438,8 @@ TEST_F(AmendFollowUpTest, AReasonAndKnownFieldsAreRequired) {
   future.set_name(original.name());
   *future.mutable_happen_time() = timestamp(clock().now() + hours(2));
   const auto into_future = sys().amend(kRepA, future, {"happen_time"}, "改时间");
-  EXPECT_EQ(into_future.code(), "INVALID_ARGUMENT") << "an amendment must obey the logging rules: "
-                                                    << into_future;
+  EXPECT_EQ(into_future.code(), "INVALID_ARGUMENT")
+      << "an amendment must obey the logging rules: " << into_future;
 
   v1::FollowUp empty_content;
   empty_content.set_name(original.name());

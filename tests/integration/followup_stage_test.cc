@@ -93,7 +93,8 @@ TEST_F(StageChangeTest, CustomerServiceRulesApplyAndARefusedChangeWritesNothing)
   EXPECT_EQ(unknown_loss_reason.code(), "INVALID_ARGUMENT") << unknown_loss_reason;
   expect_nothing_written(customer, v1::STAGE_POTENTIAL);
 
-  const auto same = sys().log(kRepA, with_stage_change(customer, v1::STAGE_POTENTIAL, "仍是潜在客户"));
+  const auto same =
+      sys().log(kRepA, with_stage_change(customer, v1::STAGE_POTENTIAL, "仍是潜在客户"));
   EXPECT_EQ(same.code(), "FAILED_PRECONDITION") << same;
   EXPECT_EQ(same.reason(), "SAME_STAGE") << same;
   expect_nothing_written(customer, v1::STAGE_POTENTIAL);
@@ -111,7 +112,8 @@ TEST_F(StageChangeTest, ARetryWithTheSameRequestIdWritesOneFollowUpAndOneStageEv
   ASSERT_TRUE(retry.ok()) << retry;
   EXPECT_EQ(retry.value.follow_up().name(), first.value.follow_up().name());
   EXPECT_EQ(retry.value.follow_up().stage_event(), first.value.follow_up().stage_event());
-  EXPECT_EQ(time_of(retry.value.follow_up().log_time()), time_of(first.value.follow_up().log_time()));
+  EXPECT_EQ(time_of(retry.value.follow_up().log_time()),
+            time_of(first.value.follow_up().log_time()));
   EXPECT_EQ(retry.value.follow_up().stage_after(), v1::STAGE_HIGH_INTENTION);
   EXPECT_EQ(time_of(retry.value.plan().plan_time()), time_of(first.value.plan().plan_time()));
 

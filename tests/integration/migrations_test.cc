@@ -1,5 +1,7 @@
 // The migrator against a real MariaDB: apply, no-op, edited and removed files,
 // schema too old, failed files, concurrent migrators, utf8mb4.
+#include "salesfollow/common/migrations.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,13 +9,12 @@
 
 #include "child_process.h"
 #include "mariadb_server.h"
-#include "salesfollow/common/migrations.h"
 
 namespace salesfollow {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::fresh_database;
+using ::testing::HasSubstr;
 
 class MigratorTest : public ::testing::Test {
  protected:

@@ -15,9 +15,9 @@ namespace salesfollow {
 namespace {
 
 using ::testing::Contains;
+using testing::fresh_database;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::fresh_database;
 
 struct Executable {
   std::string name;
@@ -79,9 +79,11 @@ TEST_P(ProcessTest, ServesHealthReflectionSystemInfoAndMetrics) {
   unavailable.emplace_back("grpc_code", "Unavailable");
   EXPECT_EQ(testing::metric_value(metrics, "grpc_server_handled_total", unavailable), 0.0);
   EXPECT_EQ(testing::metric_value(metrics, "salesfollow_test_clock_enabled", {}), 0.0);
-  EXPECT_EQ(testing::metric_value(metrics, "salesfollow_build_info", {{"component", GetParam().name}}),
-            1.0);
-  EXPECT_TRUE(testing::metric_value(metrics, "salesfollow_db_pool_connections", {{"state", "idle"}}));
+  EXPECT_EQ(
+      testing::metric_value(metrics, "salesfollow_build_info", {{"component", GetParam().name}}),
+      1.0);
+  EXPECT_TRUE(
+      testing::metric_value(metrics, "salesfollow_db_pool_connections", {{"state", "idle"}}));
 
   process.signal(SIGTERM);
   EXPECT_EQ(process.wait_for_exit(std::chrono::seconds(10)), 0);
@@ -111,9 +113,8 @@ TEST_P(ProcessTest, MigratesOnStartWhenAsked) {
 TEST_P(ProcessTest, RejectsBadConfigurationNamingEveryProblem) {
   const auto db = fresh_database("bad_config");
   std::string output;
-  EXPECT_EQ(testing::run_service_to_exit(GetParam().path, db,
-                                         {"--db-pool-size=0", "--log-level=loud", "--bogus"},
-                                         output),
+  EXPECT_EQ(testing::run_service_to_exit(
+                GetParam().path, db, {"--db-pool-size=0", "--log-level=loud", "--bogus"}, output),
             2);
   EXPECT_THAT(output, HasSubstr("unknown option --bogus"));
   // Parsing stops at unknown options; the value checks are reported on their own.
@@ -147,7 +148,8 @@ TEST_P(ProcessTest, RunsOnATestClockAndSaysSoLoudly) {
                           ("clock-" + GetParam().name + std::to_string(::getpid()));
   const TimePoint start = *parse_rfc3339("2024-03-03T15:30:00Z");
   write_clock_file(clock_file, start);
-  testing::ServiceProcess process(GetParam().path, db, {"--test-clock-file=" + clock_file.string()});
+  testing::ServiceProcess process(GetParam().path, db,
+                                  {"--test-clock-file=" + clock_file.string()});
   auto stub = v1::SystemService::NewStub(testing::channel_to(process.grpc_address()));
   const auto now_of_process = [&] {
     grpc::ClientContext context;
@@ -166,16 +168,15 @@ TEST_P(ProcessTest, RunsOnATestClockAndSaysSoLoudly) {
   std::filesystem::remove(clock_file);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllExecutables, ProcessTest,
-    ::testing::Values(Executable{"customer-service", CUSTOMER_SERVICE_BIN},
-                      Executable{"followup-service", FOLLOWUP_SERVICE_BIN},
-                      Executable{"report-worker", REPORT_WORKER_BIN}),
-    [](const ::testing::TestParamInfo<Executable>& param_info) {
-      std::string name = param_info.param.name;
-      std::replace(name.begin(), name.end(), '-', '_');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(AllExecutables, ProcessTest,
+                         ::testing::Values(Executable{"customer-service", CUSTOMER_SERVICE_BIN},
+                                           Executable{"followup-service", FOLLOWUP_SERVICE_BIN},
+                                           Executable{"report-worker", REPORT_WORKER_BIN}),
+                         [](const ::testing::TestParamInfo<Executable>& param_info) {
+                           std::string name = param_info.param.name;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace salesfollow

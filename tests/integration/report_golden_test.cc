@@ -87,9 +87,10 @@ TEST(ReportGoldenTest, BackDatedFirstContactRecomputesTheOldWeek) {
   const auto db = reports::migrated_database("rep_backdated");
   reports::TestClock clock;
   const auto sql = load_and_run(db, clock, "sunday_monday.sql", "2024-03-20T04:00:00Z");
-  ASSERT_EQ(reports::query_number(
-                *sql, "SELECT COUNT(*) FROM report_weekly_new_customers WHERE week_start = '2024-02-19'"),
-            0);
+  ASSERT_EQ(
+      reports::query_number(
+          *sql, "SELECT COUNT(*) FROM report_weekly_new_customers WHERE week_start = '2024-02-19'"),
+      0);
 
   reports::load_sql(*sql, reports::golden_file("sunday_monday_backdated.sql"));
   clock.set("2024-03-21T04:00:00Z");

@@ -48,7 +48,8 @@ TEST(ReportPropertiesTest, RerunningAPassOrABackfillGivesIdenticalRows) {
   // A backfill of the whole range (every week and month touching 03-01 ..
   // 04-10: W 02-26 .. W 04-08, March and April), twice, and one of a single day.
   for (int i = 0; i < 2; ++i) {
-    run = reports::run_worker(db, clock, {"--backfill-from=2024-03-01", "--backfill-to=2024-04-10"});
+    run =
+        reports::run_worker(db, clock, {"--backfill-from=2024-03-01", "--backfill-to=2024-04-10"});
     ASSERT_EQ(run.status, 0) << run.output;
     EXPECT_EQ(reports::dump_reports(*sql), first) << "backfill " << i;
   }
@@ -57,8 +58,9 @@ TEST(ReportPropertiesTest, RerunningAPassOrABackfillGivesIdenticalRows) {
   EXPECT_EQ(reports::dump_reports(*sql), first);
   // That last backfill covered one week (W 03-18) and one month (March).
   EXPECT_EQ(last_run_periods(*sql), 2);
-  EXPECT_EQ(reports::query_number(*sql, "SELECT COUNT(*) FROM report_runs WHERE error <> '' OR "
-                                        "finished_at IS NULL"),
+  EXPECT_EQ(reports::query_number(*sql,
+                                  "SELECT COUNT(*) FROM report_runs WHERE error <> '' OR "
+                                  "finished_at IS NULL"),
             0);
 }
 
@@ -78,8 +80,10 @@ TEST(ReportPropertiesTest, TwoWorkersStartedTogetherWriteTheRowsOfOne) {
   const auto pair_db = reports::migrated_database("rep_pair");
   auto pair = reports::root_session(pair_db);
   reports::load_sql(*pair, reports::golden_file("month_transfer.sql"));
-  const auto log_a = std::filesystem::temp_directory_path() / ("rep-pair-a-" + std::to_string(::getpid()));
-  const auto log_b = std::filesystem::temp_directory_path() / ("rep-pair-b-" + std::to_string(::getpid()));
+  const auto log_a =
+      std::filesystem::temp_directory_path() / ("rep-pair-a-" + std::to_string(::getpid()));
+  const auto log_b =
+      std::filesystem::temp_directory_path() / ("rep-pair-b-" + std::to_string(::getpid()));
   const int a = reports::start_worker(pair_db, clock, {"--once"}, log_a);
   const int b = reports::start_worker(pair_db, clock, {"--once"}, log_b);
   const auto status_a = testing::wait_for_exit(a, seconds(120));
@@ -90,8 +94,9 @@ TEST(ReportPropertiesTest, TwoWorkersStartedTogetherWriteTheRowsOfOne) {
   std::filesystem::remove(log_b);
 
   EXPECT_EQ(reports::dump_reports(*pair), reports::dump_reports(*single));
-  EXPECT_EQ(reports::query_number(*pair, "SELECT COUNT(*) FROM report_runs WHERE error = '' AND "
-                                         "finished_at IS NOT NULL"),
+  EXPECT_EQ(reports::query_number(*pair,
+                                  "SELECT COUNT(*) FROM report_runs WHERE error = '' AND "
+                                  "finished_at IS NOT NULL"),
             2);
 }
 
@@ -158,17 +163,20 @@ TEST(ReportPropertiesTest, BackfillKilledHalfWayLeavesWholePeriodsAndTheNextRunC
   reports::load_sql(*clean, reports::golden_file("generated_2y.sql"));
   const auto started = std::chrono::steady_clock::now();
   auto run = reports::run_worker(clean_db, clock, backfill, seconds(900));
-  const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+  const auto took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
   ASSERT_EQ(run.status, 0) << run.output;
   ASSERT_GT(took, milliseconds(1000)) << "the dataset is too small to kill a backfill half way";
   const std::string clean_rows = reports::dump_reports(*clean);
-  const long long weeks = reports::query_number(*clean, "SELECT COUNT(*) FROM report_periods WHERE kind = 'week'");
+  const long long weeks =
+      reports::query_number(*clean, "SELECT COUNT(*) FROM report_periods WHERE kind = 'week'");
   ASSERT_EQ(weeks, 105);  // 2022-01-03 .. 2024-01-01
 
   const auto crash_db = reports::migrated_database("rep_crash");
   auto crash = reports::root_session(crash_db);
   reports::load_sql(*crash, reports::golden_file("generated_2y.sql"));
-  const auto log = std::filesystem::temp_directory_path() / ("rep-crash-" + std::to_string(::getpid()));
+  const auto log =
+      std::filesystem::temp_directory_path() / ("rep-crash-" + std::to_string(::getpid()));
   const int pid = reports::start_worker(crash_db, clock, backfill, log);
   // ~300 ms, and at least one period written, so that the kill lands half way.
   const auto deadline = std::chrono::steady_clock::now() + seconds(60);
@@ -183,15 +191,20 @@ TEST(ReportPropertiesTest, BackfillKilledHalfWayLeavesWholePeriodsAndTheNextRunC
   std::filesystem::remove(log);
   ASSERT_EQ(status, 128 + SIGKILL) << "the backfill ended before it was killed:\n" << output;
 
-  const auto written = reports::query_texts(
-      *crash, "SELECT DATE_FORMAT(period_start, '%Y-%m-%d') FROM report_periods WHERE kind = 'week' ORDER BY period_start");
-  std::cout << "[ INFO     ] clean backfill took " << took.count() << " ms; the killed one had written "
-            << written.size() << " of " << weeks << " weeks\n";
+  const auto written =
+      reports::query_texts(*crash,
+                           "SELECT DATE_FORMAT(period_start, '%Y-%m-%d') FROM report_periods WHERE "
+                           "kind = 'week' ORDER BY period_start");
+  std::cout << "[ INFO     ] clean backfill took " << took.count()
+            << " ms; the killed one had written " << written.size() << " of " << weeks
+            << " weeks\n";
   ASSERT_GT(written.size(), 0U);
   ASSERT_LT(static_cast<long long>(written.size()), weeks) << "killed after the last week";
   // Every week: all of its rows and its report_periods row, or nothing.
-  for (const auto& week : reports::query_texts(
-           *clean, "SELECT DATE_FORMAT(period_start, '%Y-%m-%d') FROM report_periods WHERE kind = 'week' ORDER BY period_start")) {
+  for (const auto& week :
+       reports::query_texts(*clean,
+                            "SELECT DATE_FORMAT(period_start, '%Y-%m-%d') FROM report_periods "
+                            "WHERE kind = 'week' ORDER BY period_start")) {
     const std::string rows = reports::dump_week(*crash, week);
     const bool done = std::find(written.begin(), written.end(), week) != written.end();
     if (done) {

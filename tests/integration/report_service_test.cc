@@ -115,8 +115,8 @@ class ReportServiceTest : public ::testing::Test {
         REPORT_WORKER_BIN, env_->db,
         std::vector<std::string>{env_->clock.flag(), "--run-interval=1h"});
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (reports::query_number(*env_->sql,
-                                 "SELECT COUNT(*) FROM report_runs WHERE finished_at IS NOT NULL") < 2) {
+    while (reports::query_number(
+               *env_->sql, "SELECT COUNT(*) FROM report_runs WHERE finished_at IS NOT NULL") < 2) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << env_->process->log();
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -163,8 +163,8 @@ class ReportServiceTest : public ::testing::Test {
     return env_->stub->GetMonthlyDistribution(&context, request, &out);
   }
 
-  static grpc::Status list_runs(const std::string& bearer, int page_size, const std::string& page_token,
-                                v1::ListReportRunsResponse& out) {
+  static grpc::Status list_runs(const std::string& bearer, int page_size,
+                                const std::string& page_token, v1::ListReportRunsResponse& out) {
     grpc::ClientContext context;
     prepare(context, bearer);
     v1::ListReportRunsRequest request;
@@ -216,8 +216,9 @@ TEST_F(ReportServiceTest, AdminSeesEveryoneWithSharesChangesMediansAndTheWeekBef
   EXPECT_EQ(counts(w.new_by_industry()), (Lines{"finance=1", "retail=1"}));
   EXPECT_EQ(counts(w.new_by_owner()), (Lines{"rep_a=1", "rep_c=1"}));
   EXPECT_EQ(w.customers_existing(), 7);
-  EXPECT_EQ(stages(w), (Lines{"1|1|0.142857|-5.7143", "2|0|0.000000|0.0000", "3|0|0.000000|-80.0000",
-                              "4|4|0.571429|57.1429", "5|2|0.285714|28.5714"}));
+  EXPECT_EQ(stages(w),
+            (Lines{"1|1|0.142857|-5.7143", "2|0|0.000000|0.0000", "3|0|0.000000|-80.0000",
+                   "4|4|0.571429|57.1429", "5|2|0.285714|28.5714"}));
   EXPECT_EQ(counts(w.losses_by_reason()), (Lines{"budget_cut=1", "price_too_high=1"}));
   EXPECT_EQ(text(w.won_cycle_days()), "count=4 mean=26.7500 median=20.5000");
   EXPECT_EQ(text(w.won_follow_ups()), "count=4 mean=2.0000 median=1.5000");
@@ -235,8 +236,9 @@ TEST_F(ReportServiceTest, AdminSeesEveryoneWithSharesChangesMediansAndTheWeekBef
   EXPECT_EQ(p.new_customers(), 2);
   EXPECT_EQ(counts(p.new_by_source()), (Lines{"website=2"}));
   EXPECT_EQ(p.customers_existing(), 5);
-  EXPECT_EQ(stages(p), (Lines{"1|1|0.200000|20.0000", "2|0|0.000000|0.0000", "3|4|0.800000|-20.0000",
-                              "4|0|0.000000|0.0000", "5|0|0.000000|0.0000"}));
+  EXPECT_EQ(stages(p),
+            (Lines{"1|1|0.200000|20.0000", "2|0|0.000000|0.0000", "3|4|0.800000|-20.0000",
+                   "4|0|0.000000|0.0000", "5|0|0.000000|0.0000"}));
   EXPECT_EQ(text(p.won_cycle_days()), "count=0 mean=0.0000 median=0.0000");
   EXPECT_TRUE(p.losses_by_reason().empty());
   EXPECT_EQ(transitions(p), (Lines{"1->3=3"}));
@@ -258,7 +260,8 @@ TEST_F(ReportServiceTest, AWeekIsNamedByAnyOfItsDaysOrItsIsoNameAndDefaultsToThe
   for (const std::string bad : {"2024-13-01", "2024-W54", "2023-W53", "last week", "2024-W1",
                                 "04-03-2024" /* DD-MM-YYYY, not year 0004 */}) {
     v1::WeeklyReview out;
-    EXPECT_EQ(review(admin(), bad, "", out).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_EQ(review(admin(), bad, "", out).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << bad;
   }
 }
 
@@ -275,8 +278,9 @@ TEST_F(ReportServiceTest, ARepSeesOnlyTheirOwnNumbers) {
     EXPECT_EQ(w.new_customers(), 1);
     EXPECT_EQ(counts(w.new_by_owner()), (Lines{"rep_a=1"}));
     EXPECT_EQ(w.customers_existing(), 3);
-    EXPECT_EQ(stages(w), (Lines{"1|1|0.333333|33.3333", "2|0|0.000000|0.0000", "3|0|0.000000|-100.0000",
-                                "4|2|0.666667|66.6667", "5|0|0.000000|0.0000"}));
+    EXPECT_EQ(stages(w),
+              (Lines{"1|1|0.333333|33.3333", "2|0|0.000000|0.0000", "3|0|0.000000|-100.0000",
+                     "4|2|0.666667|66.6667", "5|0|0.000000|0.0000"}));
     EXPECT_TRUE(w.losses_by_reason().empty());
     EXPECT_EQ(text(w.won_cycle_days()), "count=2 mean=20.5000 median=20.5000");
     EXPECT_EQ(text(w.won_follow_ups()), "count=2 mean=3.5000 median=3.5000");
@@ -284,9 +288,12 @@ TEST_F(ReportServiceTest, ARepSeesOnlyTheirOwnNumbers) {
     EXPECT_EQ(time_in_stage(w), (Lines{"3: count=2 mean=777600.0000 median=777600.0000"}));
   }
   v1::WeeklyReview out;
-  EXPECT_EQ(review(rep_a(), "2024-W11", "rep_b", out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(review(rep_b(), "2024-W11", "rep_a", out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(review(rep_a(), "2024-W11", "rep_c", out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(review(rep_a(), "2024-W11", "rep_b", out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(review(rep_b(), "2024-W11", "rep_a", out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(review(rep_a(), "2024-W11", "rep_c", out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 // mgr1's team (rep_a + rep_b): E1, E2, E3 won, E5 lost, E7 potential -> 1/5,
@@ -299,8 +306,9 @@ TEST_F(ReportServiceTest, AManagerSeesTheTeamAndOnlyItsOwners) {
   const auto& w = r.week();
   EXPECT_EQ(w.new_customers(), 1);
   EXPECT_EQ(w.customers_existing(), 5);
-  EXPECT_EQ(stages(w), (Lines{"1|1|0.200000|-5.0000", "2|0|0.000000|0.0000", "3|0|0.000000|-75.0000",
-                              "4|3|0.600000|60.0000", "5|1|0.200000|20.0000"}));
+  EXPECT_EQ(stages(w),
+            (Lines{"1|1|0.200000|-5.0000", "2|0|0.000000|0.0000", "3|0|0.000000|-75.0000",
+                   "4|3|0.600000|60.0000", "5|1|0.200000|20.0000"}));
   EXPECT_EQ(counts(w.losses_by_reason()), (Lines{"budget_cut=1"}));
   EXPECT_EQ(text(w.won_cycle_days()), "count=3 mean=15.6667 median=11.0000");
   EXPECT_EQ(text(w.won_follow_ups()), "count=3 mean=2.6667 median=2.0000");
@@ -313,9 +321,9 @@ TEST_F(ReportServiceTest, AManagerSeesTheTeamAndOnlyItsOwners) {
   const auto b = review_ok(mgr1(), "2024-W11", "rep_b");
   EXPECT_EQ(b.owner_id(), "rep_b");
   EXPECT_EQ(b.week().customers_existing(), 2);
-  EXPECT_EQ(stages(b.week()), (Lines{"1|0|0.000000|-50.0000", "2|0|0.000000|0.0000",
-                                     "3|0|0.000000|-50.0000", "4|1|0.500000|50.0000",
-                                     "5|1|0.500000|50.0000"}));
+  EXPECT_EQ(stages(b.week()),
+            (Lines{"1|0|0.000000|-50.0000", "2|0|0.000000|0.0000", "3|0|0.000000|-50.0000",
+                   "4|1|0.500000|50.0000", "5|1|0.500000|50.0000"}));
   EXPECT_EQ(text(b.week().won_cycle_days()), "count=1 mean=6.0000 median=6.0000");
 
   // Team 2 (rep_c): E4 won (60 days, no follow-up before), E6 lost; the week
@@ -323,17 +331,20 @@ TEST_F(ReportServiceTest, AManagerSeesTheTeamAndOnlyItsOwners) {
   const auto t2 = review_ok(mgr2(), "2024-W11", "");
   EXPECT_EQ(t2.week().new_customers(), 1);
   EXPECT_EQ(counts(t2.week().new_by_source()), (Lines{"cold_call=1"}));
-  EXPECT_EQ(stages(t2.week()), (Lines{"1|0|0.000000|0.0000", "2|0|0.000000|0.0000",
-                                      "3|0|0.000000|-100.0000", "4|1|0.500000|50.0000",
-                                      "5|1|0.500000|50.0000"}));
+  EXPECT_EQ(stages(t2.week()),
+            (Lines{"1|0|0.000000|0.0000", "2|0|0.000000|0.0000", "3|0|0.000000|-100.0000",
+                   "4|1|0.500000|50.0000", "5|1|0.500000|50.0000"}));
   EXPECT_EQ(text(t2.week().won_cycle_days()), "count=1 mean=60.0000 median=60.0000");
   EXPECT_EQ(text(t2.week().won_follow_ups()), "count=1 mean=0.0000 median=0.0000");
   EXPECT_EQ(counts(t2.week().losses_by_reason()), (Lines{"price_too_high=1"}));
 
   v1::WeeklyReview out;
-  EXPECT_EQ(review(mgr1(), "2024-W11", "rep_c", out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(review(mgr2(), "2024-W11", "rep_a", out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(review(mgr1(), "2024-W11", "nobody", out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(review(mgr1(), "2024-W11", "rep_c", out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(review(mgr2(), "2024-W11", "rep_a", out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(review(mgr1(), "2024-W11", "nobody", out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(ReportServiceTest, AdminSeesAnyOwner) {
@@ -352,8 +363,8 @@ TEST_F(ReportServiceTest, MonthlyDistributionFollowsTheCallersScope) {
   v1::MonthlyDistribution out;
   ASSERT_TRUE(month(admin(), "2024-03", out).ok());
   EXPECT_EQ(out.month(), "2024-03");
-  EXPECT_EQ(distribution(out), (Lines{"rep_a|1|1", "rep_a|4|2", "rep_b|4|1", "rep_b|5|1", "rep_c|4|1",
-                                      "rep_c|5|1"}));
+  EXPECT_EQ(distribution(out),
+            (Lines{"rep_a|1|1", "rep_a|4|2", "rep_b|4|1", "rep_b|5|1", "rep_c|4|1", "rep_c|5|1"}));
   out.Clear();
   ASSERT_TRUE(month(rep_a(), "2024-03", out).ok());
   EXPECT_EQ(distribution(out), (Lines{"rep_a|1|1", "rep_a|4|2"}));
@@ -374,8 +385,8 @@ TEST_F(ReportServiceTest, MonthlyDistributionFollowsTheCallersScope) {
 
 TEST_F(ReportServiceTest, EveryCallNeedsAValidToken) {
   const std::string expired = token("admin1", Role::admin, "hq", "2024-03-20T03:00:00Z");
-  const std::string forged =
-      token("admin1", Role::admin, "hq", "2024-03-21T04:00:00Z", "another-secret-of-at-least-32-bytes!!");
+  const std::string forged = token("admin1", Role::admin, "hq", "2024-03-21T04:00:00Z",
+                                   "another-secret-of-at-least-32-bytes!!");
   for (const std::string& bearer : {std::string(), expired, forged, std::string("not-a-jwt")}) {
     v1::WeeklyReview r;
     EXPECT_EQ(review(bearer, "2024-W11", "", r).error_code(), grpc::StatusCode::UNAUTHENTICATED);

@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-
 #include <soci/mysql/soci-mysql.h>
 
 #include <future>
@@ -86,7 +85,8 @@ TEST(GracefulShutdownTest, SigtermLetsTheInFlightCallFinishAndExitsZero) {
   soci::session locker(soci::mysql,
                        testing::shared_mariadb().root_config(db.database).connection_string());
   locker << "LOCK TABLES schema_migrations WRITE";
-  auto slow_call = std::async(std::launch::async, [&] { return get_system_info(*stub, seconds(20)); });
+  auto slow_call =
+      std::async(std::launch::async, [&] { return get_system_info(*stub, seconds(20)); });
 
   // Wait until the server has the call in hand.
   const auto started = Clock::now();

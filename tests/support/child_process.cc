@@ -86,9 +86,9 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 std::vector<std::string> database_args(const DbConfig& db) {
-  return {"--db-host=" + db.host,        "--db-port=" + std::to_string(db.port),
-          "--db-name=" + db.database,    "--db-user=" + db.user,
-          "--db-connect-timeout=2s",     "--db-acquire-timeout=2s"};
+  return {"--db-host=" + db.host,     "--db-port=" + std::to_string(db.port),
+          "--db-name=" + db.database, "--db-user=" + db.user,
+          "--db-connect-timeout=2s",  "--db-acquire-timeout=2s"};
 }
 
 const char* const kTestTokenSecret = "test-token-secret-of-at-least-32-bytes!";

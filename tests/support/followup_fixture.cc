@@ -21,7 +21,8 @@ namespace salesfollow::testing::followup {
 
 TimePoint at(std::string_view rfc3339) {
   const auto parsed = parse_rfc3339(rfc3339);
-  if (!parsed) throw std::invalid_argument("test: not an RFC 3339 instant: " + std::string(rfc3339));
+  if (!parsed)
+    throw std::invalid_argument("test: not an RFC 3339 instant: " + std::string(rfc3339));
   return *parsed;
 }
 
@@ -30,7 +31,6 @@ std::string text(TimePoint t) { return format_rfc3339(t); }
 google::protobuf::Timestamp timestamp(TimePoint t) { return to_timestamp(t); }
 
 TimePoint time_of(const google::protobuf::Timestamp& t) { return from_timestamp(t); }
-
 
 // ---------------------------------------------------------------- callers
 
@@ -60,24 +60,42 @@ void prepare_context(grpc::ClientContext& context, const Auth& auth,
 
 std::string code_name(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    default: return "CODE_" + std::to_string(static_cast<int>(code));
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    default:
+      return "CODE_" + std::to_string(static_cast<int>(code));
   }
 }
 
@@ -463,13 +481,12 @@ Reply<v1::ListStalledCustomersResponse> FollowUpSystem::stalled(const Auth& auth
   return unary(*followup_stub_, &v1::FollowUpService::Stub::ListStalledCustomers, auth, request);
 }
 
-Reply<v1::ListHighIntentCustomersResponse> FollowUpSystem::high_intent(const Auth& auth,
-                                                                       const std::string& owner_id) {
+Reply<v1::ListHighIntentCustomersResponse> FollowUpSystem::high_intent(
+    const Auth& auth, const std::string& owner_id) {
   v1::ListHighIntentCustomersRequest request;
   request.set_owner_id(owner_id);
   request.set_page_size(500);
-  return unary(*followup_stub_, &v1::FollowUpService::Stub::ListHighIntentCustomers, auth,
-               request);
+  return unary(*followup_stub_, &v1::FollowUpService::Stub::ListHighIntentCustomers, auth, request);
 }
 
 Reply<v1::CadencePolicy> FollowUpSystem::get_policy(const Auth& auth, const std::string& team_id) {
@@ -587,8 +604,10 @@ void FollowUpTest::TearDown() {
       constexpr std::size_t kTail = 6000;
       return log.size() > kTail ? "..." + log.substr(log.size() - kTail) : log;
     };
-    std::cerr << "--- customer-service log (tail):\n" << tail(system_->customer_log()) << "\n"
-              << "--- followup-service log (tail):\n" << tail(system_->followup_log()) << "\n";
+    std::cerr << "--- customer-service log (tail):\n"
+              << tail(system_->customer_log()) << "\n"
+              << "--- followup-service log (tail):\n"
+              << tail(system_->followup_log()) << "\n";
   }
   system_.reset();
 }

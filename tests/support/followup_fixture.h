@@ -27,10 +27,10 @@
 #include "google/rpc/error_details.pb.h"
 #include "salesfollow/common/auth.h"
 #include "salesfollow/common/clock.h"
-#include "test_clock.h"
 #include "salesfollow/common/db_pool.h"
 #include "salesfollow/v1/customer.grpc.pb.h"
 #include "salesfollow/v1/followup.grpc.pb.h"
+#include "test_clock.h"
 
 namespace salesfollow::testing::followup {
 
@@ -77,21 +77,24 @@ std::string token_for(const User& who, TimePoint expires_at = at("2100-01-01T00:
 class Auth {
  public:
   Auth(const User& who) : bearer_(token_for(who)), label_(who.id) {}  // NOLINT: implicit on purpose
-  static Auth raw(std::string token, std::string label) { return Auth(std::move(token), std::move(label)); }
+  static Auth raw(std::string token, std::string label) {
+    return Auth(std::move(token), std::move(label));
+  }
   static Auth none() { return Auth("", "no token"); }
   static Auth expired(const User& who, TimePoint expired_at) {
     return Auth(token_for(who, expired_at), "expired token of " + who.id);
   }
   static Auth bad_signature(const User& who) {
-    return Auth(token_for(who, at("2100-01-01T00:00:00Z"),
-                          "another-secret-that-is-long-enough-0123456789"),
-                "token of " + who.id + " with a bad signature");
+    return Auth(
+        token_for(who, at("2100-01-01T00:00:00Z"), "another-secret-that-is-long-enough-0123456789"),
+        "token of " + who.id + " with a bad signature");
   }
   const std::string& bearer() const { return bearer_; }
   const std::string& label() const { return label_; }
 
  private:
-  Auth(std::string bearer, std::string label) : bearer_(std::move(bearer)), label_(std::move(label)) {}
+  Auth(std::string bearer, std::string label)
+      : bearer_(std::move(bearer)), label_(std::move(label)) {}
   std::string bearer_;
   std::string label_;
 };
@@ -153,8 +156,8 @@ v1::PlanInput plan_input(TimePoint plan_time, const std::string& action);
 
 struct Download {
   std::vector<v1::DownloadAttachmentResponse::PartCase> parts;  // in arrival order
-  v1::Attachment attachment;                                     // from the first message
-  std::string bytes;                                             // the chunks concatenated
+  v1::Attachment attachment;                                    // from the first message
+  std::string bytes;                                            // the chunks concatenated
   std::size_t largest_chunk = 0;
 };
 
@@ -163,8 +166,7 @@ struct Download {
 // A WatchReminders call read by a background thread.
 class ReminderStream {
  public:
-  ReminderStream(v1::FollowUpService::Stub& stub, const Auth& auth,
-                 std::optional<TimePoint> since);
+  ReminderStream(v1::FollowUpService::Stub& stub, const Auth& auth, std::optional<TimePoint> since);
   ~ReminderStream();
   ReminderStream(const ReminderStream&) = delete;
   ReminderStream& operator=(const ReminderStream&) = delete;
@@ -244,8 +246,7 @@ class FollowUpSystem {
                             const std::vector<std::string>& fields, const std::string& reason);
   // plan_time unset clears the plan.
   Reply<v1::FollowUpPlan> plan(const Auth& auth, const std::string& customer,
-                               std::optional<TimePoint> plan_time,
-                               const std::string& action = "");
+                               std::optional<TimePoint> plan_time, const std::string& action = "");
   Reply<v1::ListDueFollowUpsResponse> due(const Auth& auth, const std::string& owner_id = "");
   Reply<v1::ListStalledCustomersResponse> stalled(const Auth& auth,
                                                   const std::string& owner_id = "");
@@ -272,9 +273,9 @@ class FollowUpSystem {
   std::optional<double> metric(const std::string& name,
                                const std::vector<std::pair<std::string, std::string>>& labels = {});
   // Polls /metrics until the sample equals `value`; returns the last value seen.
-  std::optional<double> wait_for_metric(const std::string& name,
-                                        const std::vector<std::pair<std::string, std::string>>& labels,
-                                        double value, milliseconds timeout);
+  std::optional<double> wait_for_metric(
+      const std::string& name, const std::vector<std::pair<std::string, std::string>>& labels,
+      double value, milliseconds timeout);
 
  private:
   void start_followup_service();

@@ -140,9 +140,15 @@ std::vector<std::string> query_texts(soci::session& sql, const std::string& quer
       continue;
     }
     switch (row.get_properties(0).get_data_type()) {
-      case soci::dt_string: out.push_back(row.get<std::string>(0)); break;
-      case soci::dt_integer: out.push_back(std::to_string(row.get<int>(0))); break;
-      case soci::dt_long_long: out.push_back(std::to_string(row.get<long long>(0))); break;
+      case soci::dt_string:
+        out.push_back(row.get<std::string>(0));
+        break;
+      case soci::dt_integer:
+        out.push_back(std::to_string(row.get<int>(0)));
+        break;
+      case soci::dt_long_long:
+        out.push_back(std::to_string(row.get<long long>(0)));
+        break;
       case soci::dt_unsigned_long_long:
         out.push_back(std::to_string(row.get<unsigned long long>(0)));
         break;
@@ -152,7 +158,8 @@ std::vector<std::string> query_texts(soci::session& sql, const std::string& quer
         out.push_back(text.str());
         break;
       }
-      default: throw std::runtime_error("query_texts: unsupported column type in: " + query);
+      default:
+        throw std::runtime_error("query_texts: unsupported column type in: " + query);
     }
   }
   return out;
@@ -188,9 +195,10 @@ std::string dump_week(soci::session& sql, const std::string& week_start) {
   }
   out += "[report_periods]\n";
   for (const auto& line : query_texts(
-           sql, "SELECT CONCAT_WS('|', kind, period_start, rows_written) FROM report_periods WHERE "
-                "kind = 'week' AND period_start = '" +
-                    week_start + "'")) {
+           sql,
+           "SELECT CONCAT_WS('|', kind, period_start, rows_written) FROM report_periods WHERE "
+           "kind = 'week' AND period_start = '" +
+               week_start + "'")) {
     out += line + "\n";
   }
   return out;

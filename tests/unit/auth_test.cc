@@ -90,7 +90,8 @@ TEST(PageTokenTest, RoundTripsAndRefusesForgeriesAndOtherQueries) {
   std::string altered = token;
   altered[2] = altered[2] == 'a' ? 'b' : 'a';
   EXPECT_EQ(code_of([&] { codec.decode(altered, "query A"); }), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(code_of([&] { codec.decode("garbage", "query A"); }), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(code_of([&] { codec.decode("garbage", "query A"); }),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(code_of([&] { PageTokenCodec("other").decode(token, "query A"); }),
             grpc::StatusCode::INVALID_ARGUMENT);
 }

@@ -40,8 +40,8 @@ TEST(SqlDatetimeTest, RoundTripsMicroseconds) {
 }
 
 TEST(FileClockTest, StandsStillAndFollowsTheFile) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("clock_test_" + std::to_string(::getpid()));
+  const auto path =
+      std::filesystem::temp_directory_path() / ("clock_test_" + std::to_string(::getpid()));
   const TimePoint first{seconds(1709251200)};
   write_clock_file(path, first);
   const FileClock clock(path);
@@ -56,8 +56,8 @@ TEST(FileClockTest, StandsStillAndFollowsTheFile) {
 
 TEST(FileClockTest, RefusesAMissingOrBadFile) {
   EXPECT_THROW(FileClock("/nonexistent/clock"), std::runtime_error);
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("clock_bad_" + std::to_string(::getpid()));
+  const auto path =
+      std::filesystem::temp_directory_path() / ("clock_bad_" + std::to_string(::getpid()));
   {
     std::ofstream out(path);
     out << "tomorrow\n";

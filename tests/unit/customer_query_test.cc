@@ -46,16 +46,24 @@ TEST(CustomerFilterTest, SqlInValuesStaysAValue) {
 }
 
 TEST(CustomerFilterTest, RejectsWhatItDoesNotUnderstand) {
-  EXPECT_THAT(error_of([] { parse_customer_filter("phone = 139"); }), HasSubstr("unknown field 'phone'"));
-  EXPECT_THAT(error_of([] { parse_customer_filter("stage = WON OR stage = LOST"); }), HasSubstr("expected AND"));
+  EXPECT_THAT(error_of([] { parse_customer_filter("phone = 139"); }),
+              HasSubstr("unknown field 'phone'"));
+  EXPECT_THAT(error_of([] { parse_customer_filter("stage = WON OR stage = LOST"); }),
+              HasSubstr("expected AND"));
   EXPECT_THAT(error_of([] { parse_customer_filter("stage = BOGUS"); }), HasSubstr("unknown stage"));
-  EXPECT_THAT(error_of([] { parse_customer_filter("display_name = \"x\""); }), HasSubstr("only ':'"));
-  EXPECT_THAT(error_of([] { parse_customer_filter("owner_id = \"open"); }), HasSubstr("unterminated"));
-  EXPECT_THAT(error_of([] { parse_customer_filter("first_contact_date > \"March\""); }), HasSubstr("YYYY-MM-DD"));
-  EXPECT_THAT(error_of([] { parse_customer_filter("create_time > \"yesterday\""); }), HasSubstr("RFC 3339"));
+  EXPECT_THAT(error_of([] { parse_customer_filter("display_name = \"x\""); }),
+              HasSubstr("only ':'"));
+  EXPECT_THAT(error_of([] { parse_customer_filter("owner_id = \"open"); }),
+              HasSubstr("unterminated"));
+  EXPECT_THAT(error_of([] { parse_customer_filter("first_contact_date > \"March\""); }),
+              HasSubstr("YYYY-MM-DD"));
+  EXPECT_THAT(error_of([] { parse_customer_filter("create_time > \"yesterday\""); }),
+              HasSubstr("RFC 3339"));
   EXPECT_THAT(error_of([] { parse_customer_filter("owner_id"); }), HasSubstr("operator"));
-  EXPECT_THAT(error_of([] { parse_customer_filter("industry = retail AND"); }), HasSubstr("ends with AND"));
-  EXPECT_THAT(error_of([] { parse_customer_filter("industry = retail AND  "); }), HasSubstr("ends with AND"));
+  EXPECT_THAT(error_of([] { parse_customer_filter("industry = retail AND"); }),
+              HasSubstr("ends with AND"));
+  EXPECT_THAT(error_of([] { parse_customer_filter("industry = retail AND  "); }),
+              HasSubstr("ends with AND"));
 }
 
 TEST(CustomerOrderTest, KnowsItsColumns) {
@@ -96,18 +104,27 @@ TEST(CustomerValidationTest, NamesTheFieldThatIsWrong) {
     spoil(c);
     return error_of([&] { validate_customer_profile(c, "customer", "2024-03-01"); });
   };
-  EXPECT_THAT(check([](auto& c) { c.clear_display_name(); }), HasSubstr("customer.display_name: is required"));
+  EXPECT_THAT(check([](auto& c) { c.clear_display_name(); }),
+              HasSubstr("customer.display_name: is required"));
   EXPECT_THAT(check([](auto& c) { c.set_industry("Not A Code"); }), HasSubstr("customer.industry"));
-  EXPECT_THAT(check([](auto& c) { c.mutable_contact()->clear_phone(); }), HasSubstr("customer.contact: needs at least one"));
-  EXPECT_THAT(check([](auto& c) { c.mutable_contact()->set_phone("call me"); }), HasSubstr("customer.contact.phone"));
-  EXPECT_THAT(check([](auto& c) { c.mutable_contact()->set_email("nope"); }), HasSubstr("customer.contact.email"));
-  EXPECT_THAT(check([](auto& c) { c.set_first_contact_date("2024-02-30"); }), HasSubstr("customer.first_contact_date"));
-  EXPECT_THAT(check([](auto& c) { c.set_first_contact_date("2024-03-02"); }), HasSubstr("in the future"));
+  EXPECT_THAT(check([](auto& c) { c.mutable_contact()->clear_phone(); }),
+              HasSubstr("customer.contact: needs at least one"));
+  EXPECT_THAT(check([](auto& c) { c.mutable_contact()->set_phone("call me"); }),
+              HasSubstr("customer.contact.phone"));
+  EXPECT_THAT(check([](auto& c) { c.mutable_contact()->set_email("nope"); }),
+              HasSubstr("customer.contact.email"));
+  EXPECT_THAT(check([](auto& c) { c.set_first_contact_date("2024-02-30"); }),
+              HasSubstr("customer.first_contact_date"));
+  EXPECT_THAT(check([](auto& c) { c.set_first_contact_date("2024-03-02"); }),
+              HasSubstr("in the future"));
   EXPECT_THAT(check([](auto& c) { c.clear_need_tags(); }), HasSubstr("customer.need_tags"));
-  EXPECT_THAT(check([](auto& c) { c.add_need_tags("data_analysis_tool"); }), HasSubstr("need_tags[1]: is repeated"));
-  EXPECT_THAT(check([](auto& c) { c.set_display_name("bad\x01name"); }), HasSubstr("control character"));
+  EXPECT_THAT(check([](auto& c) { c.add_need_tags("data_analysis_tool"); }),
+              HasSubstr("need_tags[1]: is repeated"));
+  EXPECT_THAT(check([](auto& c) { c.set_display_name("bad\x01name"); }),
+              HasSubstr("control character"));
   EXPECT_THAT(check([](auto& c) { c.set_display_name("\xC3\x28"); }), HasSubstr("UTF-8"));
-  EXPECT_THAT(check([](auto& c) { c.set_display_name(std::string(201, 'x')); }), HasSubstr("longer than 200"));
+  EXPECT_THAT(check([](auto& c) { c.set_display_name(std::string(201, 'x')); }),
+              HasSubstr("longer than 200"));
 }
 
 TEST(CustomerValidationTest, StoresSqlLookingTextVerbatim) {
@@ -122,7 +139,8 @@ TEST(CustomerNameTest, ParsesResourceNames) {
   EXPECT_THAT(error_of([] { parse_customer_name("customers/0"); }), HasSubstr("positive"));
   EXPECT_THAT(error_of([] { parse_customer_name("customers/-1"); }), HasSubstr("positive"));
   EXPECT_THAT(error_of([] { parse_customer_name("users/1"); }), HasSubstr("customers/{id}"));
-  EXPECT_THAT(error_of([] { parse_customer_name("customers/99999999999999999999999"); }), HasSubstr("customers/{id}"));
+  EXPECT_THAT(error_of([] { parse_customer_name("customers/99999999999999999999999"); }),
+              HasSubstr("customers/{id}"));
 }
 
 }  // namespace

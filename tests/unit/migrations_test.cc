@@ -65,8 +65,8 @@ TEST(SplitSqlTest, SplitsAtSemicolonsOutsideQuotesAndComments) {
 TEST(SplitSqlTest, KeepsChineseTextIntact) {
   const auto statements =
       split_sql_statements("INSERT INTO t VALUES ('制造业；零售');INSERT INTO t VALUES ('教育')");
-  EXPECT_THAT(statements,
-              ElementsAre("INSERT INTO t VALUES ('制造业；零售')", "INSERT INTO t VALUES ('教育')"));
+  EXPECT_THAT(statements, ElementsAre("INSERT INTO t VALUES ('制造业；零售')",
+                                      "INSERT INTO t VALUES ('教育')"));
 }
 
 TEST(EmbeddedMigrationsTest, FormAValidSequence) {

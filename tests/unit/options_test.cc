@@ -33,8 +33,8 @@ TEST(OptionsTest, DefaultsApplyWhenNothingIsGiven) {
 
 TEST(OptionsTest, EnvironmentOverridesDefaultAndFlagOverridesEnvironment) {
   auto options = sample_options();
-  ASSERT_TRUE(options.parse({"--db-port=3307"},
-                            {{"SALESFOLLOW_DB_HOST", "db.internal"}, {"SALESFOLLOW_DB_PORT", "1"}}));
+  ASSERT_TRUE(options.parse(
+      {"--db-port=3307"}, {{"SALESFOLLOW_DB_HOST", "db.internal"}, {"SALESFOLLOW_DB_PORT", "1"}}));
   EXPECT_EQ(options.text("db-host"), "db.internal");
   EXPECT_EQ(options.source_of("db-host"), "env");
   EXPECT_EQ(options.integer("db-port", 1, 65535), 3307);
@@ -72,7 +72,8 @@ TEST(OptionsTest, InvalidValuesNameTheOptionAndItsVariable) {
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     ASSERT_EQ(e.problems().size(), 3U);
-    EXPECT_THAT(e.problems()[0], HasSubstr("--db-port (SALESFOLLOW_DB_PORT) must be between 1 and 65535"));
+    EXPECT_THAT(e.problems()[0],
+                HasSubstr("--db-port (SALESFOLLOW_DB_PORT) must be between 1 and 65535"));
     EXPECT_THAT(e.problems()[1], HasSubstr("--timeout (SALESFOLLOW_TIMEOUT) must be a duration"));
     EXPECT_THAT(e.problems()[2], HasSubstr("--verbose"));
   }

@@ -3,14 +3,13 @@
 // week, Monday to Monday, named by its Monday and possibly "YYYY-Www"; a
 // month is a calendar month; with an even count the median is the mean of
 // the two middle values.
-#include "periods.h"
-
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "periods.h"
 #include "report_service.h"
 
 namespace salesfollow::report_worker {
@@ -53,9 +52,9 @@ TEST(ReportPeriodsTest, DatesAsText) {
 }
 
 TEST(ReportPeriodsTest, ParseDateAcceptsOnlyRealDatesAsYyyyMmDd) {
-  for (const char* bad : {"", "2024-3-4", "2024/03/04", "2024-03-04x", "2024-02-30", "2023-02-29",
-                          "2024-13-01", "2024-00-10", "2024-03-00", "04-03-2024", "2024-3-041",
-                          "2024-03-4 "}) {
+  for (const char* bad :
+       {"", "2024-3-4", "2024/03/04", "2024-03-04x", "2024-02-30", "2023-02-29", "2024-13-01",
+        "2024-00-10", "2024-03-00", "04-03-2024", "2024-3-041", "2024-03-4 "}) {
     EXPECT_EQ(shown(parse_date(bad)), "nullopt") << '"' << bad << '"';
   }
 }
@@ -78,7 +77,7 @@ TEST(ReportPeriodsTest, ParseWeekTakesAnIsoNameOrAnyDayOfTheWeek) {
   EXPECT_EQ(parse_week("2025-W01"), day(2024, 12, 30));
   EXPECT_EQ(parse_week("2024-03-04"), day(2024, 3, 4));
   EXPECT_EQ(parse_week("2024-03-06"), day(2024, 3, 4));
-  EXPECT_EQ(parse_week("2024-03-10"), day(2024, 3, 4));   // Sunday
+  EXPECT_EQ(parse_week("2024-03-10"), day(2024, 3, 4));  // Sunday
   EXPECT_EQ(parse_week("2025-01-01"), day(2024, 12, 30));
   EXPECT_EQ(parse_week("2021-01-03"), day(2020, 12, 28));
 }

@@ -31,8 +31,7 @@ int main(int argc, char** argv) {
     const auto deadline = std::chrono::steady_clock::now() + config.startup_timeout;
     while (!db.ping()) {
       if (std::chrono::steady_clock::now() >= deadline) {
-        std::cerr << "salesfollow-migrate: database " << config.db.describe()
-                  << " unreachable\n";
+        std::cerr << "salesfollow-migrate: database " << config.db.describe() << " unreachable\n";
         return kExitDatabase;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -43,15 +42,17 @@ int main(int argc, char** argv) {
     if (status_only) {
       const auto applied = migrator.applied();
       for (const auto& m : migrations) {
-        const bool done = std::any_of(applied.begin(), applied.end(),
-                                      [&](const AppliedMigration& a) { return a.version == m.version; });
-        std::cout << fmt::format("V{:03}__{:<40} {}\n", m.version, m.name, done ? "applied" : "pending");
+        const bool done =
+            std::any_of(applied.begin(), applied.end(),
+                        [&](const AppliedMigration& a) { return a.version == m.version; });
+        std::cout << fmt::format("V{:03}__{:<40} {}\n", m.version, m.name,
+                                 done ? "applied" : "pending");
       }
       return kExitOk;
     }
     const auto applied_now = migrator.apply(migrations);
-    log::info("migrations_done", {{"applied", applied_now},
-                                  {"schema_version", migrator.current_version()}});
+    log::info("migrations_done",
+              {{"applied", applied_now}, {"schema_version", migrator.current_version()}});
     return kExitOk;
   } catch (const std::exception& e) {
     std::cerr << "salesfollow-migrate: " << e.what() << "\n";

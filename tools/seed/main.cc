@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     settings.customer_service = options.text("customer-service");
     settings.followup_service = options.text("followup-service");
     settings.token_secret = options.secret("token-secret");
-    if (settings.token_secret.size() < 32) options.add_problem("--token-secret must hold at least 32 bytes");
+    if (settings.token_secret.size() < 32)
+      options.add_problem("--token-secret must hold at least 32 bytes");
     if (!options.text("clock-file").empty()) settings.clock_file = options.text("clock-file");
     settings.history_weeks = static_cast<int>(options.integer("history-weeks", 1, 104));
     settings.seed = static_cast<unsigned>(options.integer("seed", 0, 1000000000));

@@ -1,8 +1,7 @@
 #include "sample_data.h"
 
-#include <fmt/format.h>
-
 #include <date/date.h>
+#include <fmt/format.h>
 
 #include <iostream>
 #include <sstream>
@@ -16,29 +15,38 @@ using std::chrono::hours;
 using std::chrono::minutes;
 
 const std::vector<SampleUser> kUsers = {
-    {"xiaowang", "小王", Role::rep, "team1"},   {"xiaoli", "小李", Role::rep, "team1"},
+    {"xiaowang", "小王", Role::rep, "team1"},     {"xiaoli", "小李", Role::rep, "team1"},
     {"manager1", "经理", Role::manager, "team1"}, {"xiaozhang", "小张", Role::rep, "team2"},
-    {"xiaozhao", "小赵", Role::rep, "team2"},   {"manager2", "二组经理", Role::manager, "team2"},
+    {"xiaozhao", "小赵", Role::rep, "team2"},     {"manager2", "二组经理", Role::manager, "team2"},
     {"admin", "管理员", Role::admin, ""}};
 
-const std::vector<std::string> kCities = {"上海", "北京", "深圳", "杭州", "成都", "苏州", "武汉", "南京"};
+const std::vector<std::string> kCities = {"上海", "北京", "深圳", "杭州",
+                                          "成都", "苏州", "武汉", "南京"};
 const std::vector<std::pair<std::string, std::string>> kCompanyKinds = {
-    {"科技有限公司", "internet"}, {"制造有限公司", "manufacturing"}, {"教育科技有限公司", "education"},
-    {"商贸有限公司", "retail"},   {"医疗器械有限公司", "healthcare"}, {"金融信息服务有限公司", "finance"}};
-const std::vector<std::string> kWords = {"华创", "远景", "启明", "鼎盛", "新程", "恒通", "博雅", "宏图", "瑞丰", "天成"};
-const std::vector<std::string> kSurnames = {"李", "王", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"};
-const std::vector<std::string> kGivenNames = {"伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "杰"};
+    {"科技有限公司", "internet"},       {"制造有限公司", "manufacturing"},
+    {"教育科技有限公司", "education"},  {"商贸有限公司", "retail"},
+    {"医疗器械有限公司", "healthcare"}, {"金融信息服务有限公司", "finance"}};
+const std::vector<std::string> kWords = {"华创", "远景", "启明", "鼎盛", "新程",
+                                         "恒通", "博雅", "宏图", "瑞丰", "天成"};
+const std::vector<std::string> kSurnames = {"李", "王", "张", "刘", "陈",
+                                            "杨", "赵", "黄", "周", "吴"};
+const std::vector<std::string> kGivenNames = {"伟", "芳", "娜", "敏", "静",
+                                              "强", "磊", "洋", "艳", "杰"};
 const std::vector<std::string> kTitles = {"采购经理", "总经理", "IT负责人", "行政主管", "财务总监"};
-const std::vector<std::string> kSources = {"trade_show", "referral", "website", "cold_call", "social_media"};
-const std::vector<std::string> kTags = {"erp_system", "data_analysis_tool", "custom_gifts", "crm_system", "consulting"};
-const std::vector<std::string> kLossReasons = {"price_too_high", "need_mismatch", "chose_competitor", "no_response", "budget_cut"};
+const std::vector<std::string> kSources = {"trade_show", "referral", "website", "cold_call",
+                                           "social_media"};
+const std::vector<std::string> kTags = {"erp_system", "data_analysis_tool", "custom_gifts",
+                                        "crm_system", "consulting"};
+const std::vector<std::string> kLossReasons = {"price_too_high", "need_mismatch",
+                                               "chose_competitor", "no_response", "budget_cut"};
 
 struct Touch {
   v1::Channel channel;
   std::string scenario, content, feedback, next_action;
 };
 const std::vector<Touch> kTouches = {
-    {v1::PHONE, "电话沟通需求细节", "介绍核心功能，客户关注数据实时性", "有兴趣，希望看案例", "3天内发送同行业案例"},
+    {v1::PHONE, "电话沟通需求细节", "介绍核心功能，客户关注数据实时性", "有兴趣，希望看案例",
+     "3天内发送同行业案例"},
     {v1::MEETING, "上门拜访", "演示产品并了解预算", "方案基本认可，需调整细节", "修改方案并报价"},
     {v1::EMAIL, "邮件发送方案", "发送方案与报价单", "已收到，内部讨论中", "下周电话跟进"},
     {v1::WECHAT, "微信答疑", "解答关于交付周期的问题", "暂缓，下个月再说", "月初再联系"},
@@ -58,7 +66,8 @@ SampleData::SampleData(SeedSettings settings)
   // Tokens outlive the simulated weeks and the real day after them.
   const TimePoint expiry = SystemClock().now() + hours(24 * 2);
   for (const auto& user : users_) {
-    tokens_[user.id] = sign_token({user.id, user.name, user.role, user.team, expiry}, settings_.token_secret);
+    tokens_[user.id] =
+        sign_token({user.id, user.name, user.role, user.team, expiry}, settings_.token_secret);
   }
 }
 
@@ -79,13 +88,15 @@ std::string SampleData::create_customer(const v1::Customer& profile, const std::
   request.set_request_id(request_id);
   v1::Customer created;
   const auto status = customers_->CreateCustomer(&context, request, &created);
-  if (!status.ok()) throw std::runtime_error("CreateCustomer " + profile.display_name() + ": " + status.error_message());
+  if (!status.ok())
+    throw std::runtime_error("CreateCustomer " + profile.display_name() + ": " +
+                             status.error_message());
   ++writes_;
   return created.name();
 }
 
 v1::LogFollowUpResponse SampleData::log_follow_up(const v1::LogFollowUpRequest& request,
-                                                 const std::string& token) {
+                                                  const std::string& token) {
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -109,14 +120,16 @@ v1::Customer SampleData::random_profile(const SampleUser& owner, const std::stri
   const auto& word = kWords[(index / kCompanyKinds.size()) % kWords.size()];
   const auto& city = kCities[index / (kCompanyKinds.size() * kWords.size())];
   v1::Customer c;
-  c.set_display_name(fmt::format("{}{}{}", city, word, kind.first) +
-                     (static_cast<std::size_t>(serial_) >= space ? fmt::format("（{}）", serial_) : ""));
+  c.set_display_name(
+      fmt::format("{}{}{}", city, word, kind.first) +
+      (static_cast<std::size_t>(serial_) >= space ? fmt::format("（{}）", serial_) : ""));
   c.set_industry(kind.second);
   c.set_source(pick(kSources));
   c.mutable_contact()->set_name(pick(kSurnames) + pick(kGivenNames));
   c.mutable_contact()->set_title(pick(kTitles));
   c.mutable_contact()->set_phone(fmt::format("1380{:07}", 1000000 + serial_ * 37));
-  if (serial_ % 3 == 0) c.mutable_contact()->set_email(fmt::format("contact{}@example.com", serial_));
+  if (serial_ % 3 == 0)
+    c.mutable_contact()->set_email(fmt::format("contact{}@example.com", serial_));
   c.set_first_contact_date(first_contact);
   c.add_need_tags(pick(kTags));
   c.set_company_size(serial_ % 2 == 0 ? "50-100" : "100-500");
@@ -152,33 +165,34 @@ void SampleData::load_template() {
   gifts.set_owner_id("manager1");
   const auto gifts_name = create_customer(gifts, token_of("manager1"), "seed-customer-2");
 
-  const auto template_follow_up = [&](const std::string& customer, const char* happened, const char* next,
-                                      v1::Channel channel, const char* scenario, const char* content,
-                                      const char* feedback, const char* action, v1::Stage stage,
-                                      const char* reason, const std::string& user, const char* id) {
-    v1::LogFollowUpRequest request;
-    auto* f = request.mutable_follow_up();
-    f->set_customer(customer);
-    *f->mutable_happen_time() = to_timestamp(*parse_rfc3339(happened));
-    f->set_channel(channel);
-    f->set_scenario(scenario);
-    f->set_content(content);
-    f->set_feedback(feedback);
-    f->set_next_action(action);
-    request.mutable_stage_change()->set_stage(stage);
-    request.mutable_stage_change()->set_reason(reason);
-    *request.mutable_next_plan()->mutable_plan_time() = to_timestamp(*parse_rfc3339(next));
-    request.mutable_next_plan()->set_action(action);
-    request.set_request_id(id);
-    log_follow_up(request, token_of(user));
-  };
+  const auto template_follow_up =
+      [&](const std::string& customer, const char* happened, const char* next, v1::Channel channel,
+          const char* scenario, const char* content, const char* feedback, const char* action,
+          v1::Stage stage, const char* reason, const std::string& user, const char* id) {
+        v1::LogFollowUpRequest request;
+        auto* f = request.mutable_follow_up();
+        f->set_customer(customer);
+        *f->mutable_happen_time() = to_timestamp(*parse_rfc3339(happened));
+        f->set_channel(channel);
+        f->set_scenario(scenario);
+        f->set_content(content);
+        f->set_feedback(feedback);
+        f->set_next_action(action);
+        request.mutable_stage_change()->set_stage(stage);
+        request.mutable_stage_change()->set_reason(reason);
+        *request.mutable_next_plan()->mutable_plan_time() = to_timestamp(*parse_rfc3339(next));
+        request.mutable_next_plan()->set_action(action);
+        request.set_request_id(id);
+        log_follow_up(request, token_of(user));
+      };
   template_follow_up(tech_name, "2024-02-22T10:00:00+08:00", "2024-02-28T10:00:00+08:00", v1::PHONE,
                      "电话沟通需求细节", "介绍核心功能，客户关注数据实时性和多维度报表",
                      "有兴趣，希望看案例", "3天内发送3个同行业案例", v1::STAGE_INTENTION,
                      "客户确认需求并希望看同行业案例", "xiaowang", "seed-followup-1");
-  template_follow_up(gifts_name, "2024-03-02T15:00:00+08:00", "2024-03-05T10:00:00+08:00", v1::MEETING,
-                     "面谈定制需求", "定制礼品需求：预算8000元内，3月底交付", "方案基本认可，需调整logo颜色",
-                     "3天内修改方案并报价", v1::STAGE_HIGH_INTENTION, "方案基本认可，进入报价（已提供logo模板）",
+  template_follow_up(gifts_name, "2024-03-02T15:00:00+08:00", "2024-03-05T10:00:00+08:00",
+                     v1::MEETING, "面谈定制需求", "定制礼品需求：预算8000元内，3月底交付",
+                     "方案基本认可，需调整logo颜色", "3天内修改方案并报价",
+                     v1::STAGE_HIGH_INTENTION, "方案基本认可，进入报价（已提供logo模板）",
                      "manager1", "seed-followup-2");
 }
 
@@ -198,7 +212,8 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
     for (int i = 0; i < new_customers; ++i) {
       tick();
       const bool back_dated = percent(random_) < 15;
-      const std::string first_contact = back_dated ? calendar_.local_date(at - hours(24 * 3)) : today;
+      const std::string first_contact =
+          back_dated ? calendar_.local_date(at - hours(24 * 3)) : today;
       const auto profile = random_profile(rep, first_contact);
       const auto name = create_customer(profile, token_of(rep.id),
                                         fmt::format("seed-{}-{}-{}", day_number, rep.id, i));
@@ -206,10 +221,13 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
     }
     // Follow-ups on a few open customers of this rep.
     for (auto& customer : book_) {
-      if (customer.owner != rep.id || customer.stage == v1::STAGE_WON || customer.stage == v1::STAGE_LOST) continue;
+      if (customer.owner != rep.id || customer.stage == v1::STAGE_WON ||
+          customer.stage == v1::STAGE_LOST)
+        continue;
       if (percent(random_) >= 25) continue;
       tick();
-      const auto& touch = kTouches[std::uniform_int_distribution<std::size_t>(0, kTouches.size() - 1)(random_)];
+      const auto& touch =
+          kTouches[std::uniform_int_distribution<std::size_t>(0, kTouches.size() - 1)(random_)];
       v1::LogFollowUpRequest request;
       auto* f = request.mutable_follow_up();
       f->set_customer(customer.name);
@@ -237,14 +255,17 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
         change->set_stage(*next);
         if (*next == v1::STAGE_LOST) {
           change->set_reason("客户明确拒绝");
-          change->set_loss_reason(kLossReasons[std::uniform_int_distribution<std::size_t>(0, kLossReasons.size() - 1)(random_)]);
+          change->set_loss_reason(kLossReasons[std::uniform_int_distribution<std::size_t>(
+              0, kLossReasons.size() - 1)(random_)]);
         } else if (*next == v1::STAGE_WON) {
           change->set_reason("合同签订，首款到账");
         } else {
-          change->set_reason(*next == v1::STAGE_INTENTION ? "需求明确，索要报价" : "认可方案，洽谈付款方式");
+          change->set_reason(*next == v1::STAGE_INTENTION ? "需求明确，索要报价"
+                                                          : "认可方案，洽谈付款方式");
         }
       }
-      request.set_request_id(fmt::format("seed-fu-{}-{}-{}", day_number, customer.name, at.time_since_epoch().count()));
+      request.set_request_id(fmt::format("seed-fu-{}-{}-{}", day_number, customer.name,
+                                         at.time_since_epoch().count()));
       const auto logged = log_follow_up(request, token_of(rep.id));
       customer.stage = logged.follow_up().stage_after();
     }
@@ -281,7 +302,8 @@ int SampleData::load() {
   std::cout << "sample data: template customers and follow-ups\n";
   load_template();
   if (settings_.clock_file) {
-    std::cout << "sample data: " << settings_.history_weeks << " weeks of history on the test clock\n";
+    std::cout << "sample data: " << settings_.history_weeks
+              << " weeks of history on the test clock\n";
     int day_number = 0;
     for (; day + hours(24) < real_now; day += hours(24)) {
       std::istringstream local(calendar_.local_date(day + hours(9)));

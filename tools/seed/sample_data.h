@@ -55,7 +55,8 @@ class SampleData {
   std::string token_of(const std::string& user_id) const;
   std::string create_customer(const v1::Customer& profile, const std::string& token,
                               const std::string& request_id);
-  v1::LogFollowUpResponse log_follow_up(const v1::LogFollowUpRequest& request, const std::string& token);
+  v1::LogFollowUpResponse log_follow_up(const v1::LogFollowUpRequest& request,
+                                        const std::string& token);
   void load_template();
   void simulate_day(TimePoint day_start, int day_number);
   v1::Customer random_profile(const SampleUser& owner, const std::string& first_contact);

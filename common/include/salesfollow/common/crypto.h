@@ -6,14 +6,14 @@
 
 namespace salesfollow::crypto {
 
-std::string sha256(std::string_view bytes);       // 32 raw bytes
-std::string sha256_hex(std::string_view bytes);   // 64 hex characters
+std::string sha256(std::string_view bytes);                               // 32 raw bytes
+std::string sha256_hex(std::string_view bytes);                           // 64 hex characters
 std::string hmac_sha256(std::string_view key, std::string_view message);  // 32 raw bytes
 std::string random_bytes(std::size_t count);
 std::string to_hex(std::string_view bytes);
 
-std::string base64_encode(std::string_view bytes);      // standard alphabet, padded
-std::string base64url_encode(std::string_view bytes);   // URL-safe, unpadded
+std::string base64_encode(std::string_view bytes);     // standard alphabet, padded
+std::string base64url_encode(std::string_view bytes);  // URL-safe, unpadded
 // Both throw std::invalid_argument on malformed input.
 std::string base64_decode(std::string_view text);
 std::string base64url_decode(std::string_view text);

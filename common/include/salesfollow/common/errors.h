@@ -47,7 +47,8 @@ ServiceError failed_precondition(const std::string& reason, const std::string& m
 ServiceError etag_mismatch(const std::string& resource);
 
 // A status carrying google.rpc.Status with ErrorInfo in its details.
-grpc::Status make_status(grpc::StatusCode code, const std::string& message, const std::string& reason,
+grpc::Status make_status(grpc::StatusCode code, const std::string& message,
+                         const std::string& reason,
                          const std::map<std::string, std::string>& metadata = {});
 
 // The database cannot be reached (down, restarting, or no free connection).

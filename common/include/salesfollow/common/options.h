@@ -30,8 +30,8 @@ struct OptionSpec {
   std::string name;           // flag name without dashes: "db-host"
   std::string default_value;  // as text; "" means empty/unset
   std::string help;
-  bool secret = false;        // never printed (not in --help defaults, not in logs)
-  bool is_switch = false;     // a boolean flag that may be given without a value
+  bool secret = false;     // never printed (not in --help defaults, not in logs)
+  bool is_switch = false;  // a boolean flag that may be given without a value
 };
 
 // Parsed, not yet validated option values.

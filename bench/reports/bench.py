@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""Helpers of bench/reports/run.sh (Python 3 standard library only).
+
+  bench.py floor-sql --from D --to D [--tz Z]
+      The "floor": the aggregate SELECTs that ReportBuilder::rebuild_week and
+      ::rebuild_month (report-worker/report_builder.cc) send for every week and
+      month of a backfill range, with the same parameters, as one SQL script
+      for the mariadb client. SOCI's MySQL backend substitutes parameters on
+      the client, so the server sees exactly these texts (checked by
+      verify-floor).
+  bench.py verify-floor --general-log F --from D --to D [--tz Z]
+      Compares the floor's statements with the aggregate SELECTs a worker
+      backfill of the same range sent (a MariaDB general log): same texts,
+      same order. Exit 1 when they differ (report_builder.cc changed: update
+      floor_statements below).
+  bench.py slowlog F
+      Summarises a slow log written with long_query_time = 0: seconds, calls,
+      rows examined per statement class (JSON).
+  bench.py report --results DIR --out FILE
+      The table (stdout) and the JSON file from the per-size result files.
+"""
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+from zoneinfo import ZoneInfo
+
+# --------------------------------------------------------------- periods
+
+def parse_day(text):
+    return dt.date.fromisoformat(text)
+
+
+def week_start_of(day):
+    return day - dt.timedelta(days=day.weekday())
+
+
+def month_start_of(day):
+    return day.replace(day=1)
+
+
+def next_month_start(first):
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def periods(first, last):
+    """Weeks and months of a backfill, as report_runner.cc enumerates them."""
+    weeks, months = [], []
+    w = week_start_of(first)
+    while w <= last:
+        weeks.append(w)
+        w += dt.timedelta(days=7)
+    m = month_start_of(first)
+    while m <= last:
+        months.append(m)
+        m = next_month_start(m)
+    return weeks, months
+
+
+def start_of(day, zone):
+    """TeamCalendar::start_of_day as to_sql_datetime prints it (UTC, microseconds)."""
+    local = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+    utc = local.astimezone(dt.timezone.utc)
+    return utc.strftime("%Y-%m-%d %H:%M:%S.000000")
+
+
+# --------------------------------------------------------------- the floor
+
+MICROS = "CAST(UNIX_TIMESTAMP({0}) * 1000000 AS SIGNED)"  # sql_util.cc micros_of
+
+
+def latest_before_end(table, columns, param):
+    return ("SELECT customer_id, {0} FROM (SELECT customer_id, {0}, ROW_NUMBER() OVER (PARTITION BY "
+            "customer_id ORDER BY created_at DESC, id DESC) AS rn FROM {1} WHERE created_at < {2}) "
+            "ranked WHERE rn = 1").format(columns, table, param)
+
+
+def stage_counts_at(end):
+    q = "'" + end + "'"
+    return ("SELECT lo.to_owner, lo.to_team, ls.to_stage, COUNT(*) FROM customers c "
+            "JOIN ({}) ls ON ls.customer_id = c.id JOIN ({}) lo ON lo.customer_id = c.id "
+            "WHERE c.deleted = 0 AND c.created_at < {} "
+            "GROUP BY lo.to_owner, lo.to_team, ls.to_stage").format(
+                latest_before_end("stage_events", "to_stage", q),
+                "SELECT customer_id, to_owner, to_team FROM (SELECT customer_id, "
+                "to_owner, to_team, ROW_NUMBER() OVER (PARTITION BY customer_id "
+                "ORDER BY created_at DESC, id DESC) AS rn FROM owner_events WHERE "
+                "created_at < " + q + ") ranked WHERE rn = 1",
+                q)
+
+
+def week_statements(monday, zone):
+    """The aggregate reads of rebuild_week, in its order (the previous week's
+    shares, a lookup in report_weekly_stages, is not an aggregate: left out)."""
+    nxt = monday + dt.timedelta(days=7)
+    start, end = "'" + start_of(monday, zone) + "'", "'" + start_of(nxt, zone) + "'"
+    return [
+        ("new_customers",
+         "SELECT COALESCE(o.to_owner, c.owner_id), COALESCE(o.to_team, c.team_id), c.source, "
+         "c.industry, COUNT(*) FROM customers c LEFT JOIN owner_events o ON o.customer_id = "
+         "c.id AND o.from_owner IS NULL WHERE c.deleted = 0 AND c.first_contact_date >= "
+         "'{}' AND c.first_contact_date < '{}' GROUP BY 1, 2, 3, 4".format(monday.isoformat(), nxt.isoformat())),
+        ("stage_counts", stage_counts_at(start_of(nxt, zone))),
+        ("losses",
+         "SELECT se.owner_id, se.team_id, COALESCE(se.loss_reason, 'other'), COUNT(*) FROM "
+         "stage_events se JOIN customers c ON c.id = se.customer_id WHERE c.deleted = 0 AND "
+         "se.to_stage = 5 AND se.from_stage IS NOT NULL AND se.created_at >= {} AND "
+         "se.created_at < {} GROUP BY 1, 2, 3".format(start, end)),
+        ("wins",
+         "SELECT se.customer_id, se.owner_id, se.team_id, {}, DATE_FORMAT(c.first_contact_date, "
+         "'%Y-%m-%d'), (SELECT COUNT(*) FROM follow_ups f WHERE f.customer_id = se.customer_id "
+         "AND f.happened_at <= se.created_at) FROM stage_events se JOIN customers c ON c.id = "
+         "se.customer_id WHERE c.deleted = 0 AND se.to_stage = 4 AND se.from_stage IS NOT NULL "
+         "AND se.created_at >= {} AND se.created_at < {} AND NOT EXISTS (SELECT 1 FROM "
+         "stage_events e2 WHERE e2.customer_id = se.customer_id AND e2.to_stage = 4 AND "
+         "(e2.created_at < se.created_at OR (e2.created_at = se.created_at AND e2.id < se.id)))".format(
+             MICROS.format("se.created_at"), start, end)),
+        ("transitions",
+         "SELECT se.id, se.customer_id, se.owner_id, se.team_id, se.from_stage, se.to_stage, {}, "
+         "(SELECT {} FROM stage_events p WHERE p.customer_id = se.customer_id AND (p.created_at < "
+         "se.created_at OR (p.created_at = se.created_at AND p.id < se.id)) ORDER BY p.created_at "
+         "DESC, p.id DESC LIMIT 1) FROM stage_events se JOIN customers c ON c.id = se.customer_id "
+         "WHERE c.deleted = 0 AND se.from_stage IS NOT NULL AND se.created_at >= {} AND "
+         "se.created_at < {}".format(MICROS.format("se.created_at"), MICROS.format("p.created_at"), start, end)),
+    ]
+
+
+def month_statements(first, zone):
+    return [("stage_counts", stage_counts_at(start_of(next_month_start(first), zone)))]
+
+
+def floor_statements(first, last, zone):
+    weeks, months = periods(first, last)
+    out = []
+    for w in weeks:  # the worker: every week (ascending), then every month
+        out += week_statements(w, zone)
+    for m in months:
+        out += month_statements(m, zone)
+    return out
+
+
+SESSION = ("SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,"
+           "NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
+
+
+def cmd_floor_sql(a):
+    zone = ZoneInfo(a.tz)
+    print(SESSION + ";")
+    for _, sql in floor_statements(parse_day(a.first), parse_day(a.last), zone):
+        print(sql + ";")
+
+
+def cmd_verify_floor(a):
+    zone = ZoneInfo(a.tz)
+    expected = [sql for _, sql in floor_statements(parse_day(a.first), parse_day(a.last), zone)]
+    seen = []
+    with open(a.general_log, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.search(r"\d+ Query\t(.*)$", line.rstrip("\n"))
+            if not m:
+                continue
+            sql = m.group(1)
+            if classify(sql) in ("new_customers", "stage_counts", "losses", "wins", "transitions"):
+                seen.append(sql)
+    if seen == expected:
+        print("verify-floor: the floor's {} statements are exactly the worker's aggregate reads".format(len(expected)))
+        return 0
+    print("verify-floor: MISMATCH: floor has {} statements, the worker sent {}".format(len(expected), len(seen)))
+    for i, (e, s) in enumerate(zip(expected, seen)):
+        if e != s:
+            print("first difference at statement {}:\n  floor:  {}\n  worker: {}".format(i, e, s))
+            break
+    return 1
+
+
+# --------------------------------------------------------------- slow log
+
+CLASSES = [
+    ("new_customers", r"^SELECT COALESCE\(o\.to_owner"),
+    ("stage_counts", r"^SELECT lo\.to_owner"),
+    ("losses", r"COALESCE\(se\.loss_reason"),
+    ("wins", r"se\.to_stage = 4 AND se\.from_stage IS NOT NULL"),
+    ("transitions", r"^SELECT se\.id, se\.customer_id"),
+    ("previous_shares", r"^SELECT owner_id, stage, share, existing FROM report_weekly_stages"),
+    ("writes", r"^(DELETE FROM report_(weekly|monthly)|INSERT INTO report_(weekly|monthly|periods)|BEGIN|COMMIT)"),
+    ("change_detection", r"(WHERE created_at >= |report_customer_snapshot s ON|f\.logged_at >= |"
+                         r"FROM stage_events WHERE customer_id = .* AND to_stage = 4|MIN\(first_contact_date\))"),
+    ("watermark", r"(report_customer_snapshot|INSERT INTO report_state)"),
+    ("gauges", r"(owner_id = ''|SUM\(customers\)|dictionary_entries WHERE kind = 'loss_reason'|"
+               r"SUM\(losses\)|FROM follow_up_plans p JOIN customers)"),
+]
+
+
+def classify(sql):
+    for name, pattern in CLASSES:
+        if re.search(pattern, sql):
+            return name
+    return "other"
+
+
+def parse_slowlog(path):
+    entries, current, text = [], None, []
+
+    def flush():
+        if current is not None:
+            sql = " ".join(t for t in text).strip().rstrip(";")
+            if sql:
+                current["sql"] = sql
+                entries.append(current)
+
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("# Query_time:"):
+                flush()
+                m = re.search(r"Query_time: ([\d.]+).*Rows_examined: (\d+)", line)
+                current, text = {"seconds": float(m.group(1)), "rows_examined": int(m.group(2))}, []
+            elif line.startswith("#") or current is None:
+                continue
+            elif line.startswith("use ") or line.startswith("SET timestamp="):
+                continue
+            else:
+                text.append(line)
+    flush()
+    return entries
+
+
+def summarise_slowlog(path):
+    out = {}
+    if not os.path.exists(path):
+        return out
+    for e in parse_slowlog(path):
+        c = out.setdefault(classify(e["sql"]), {"calls": 0, "seconds": 0.0, "max_seconds": 0.0, "rows_examined": 0})
+        c["calls"] += 1
+        c["seconds"] += e["seconds"]
+        c["max_seconds"] = max(c["max_seconds"], e["seconds"])
+        c["rows_examined"] += e["rows_examined"]
+    for c in out.values():
+        c["seconds"] = round(c["seconds"], 3)
+    return out
+
+
+def cmd_slowlog(a):
+    json.dump(summarise_slowlog(a.file), sys.stdout, indent=1, sort_keys=True)
+    print()
+
+
+# --------------------------------------------------------------- report
+
+TARGETS = {"rebuild_vs_floor": 2.0, "scheduled_vs_rebuild": 0.02, "rss_ratio": 1.5}
+
+
+def fmt_s(x):
+    return "-" if x is None else ("{:.1f} s".format(x) if x >= 10 else "{:.2f} s".format(x))
+
+
+def fmt_mb(kb):
+    return "-" if kb is None else "{:.1f} MB".format(kb / 1024)
+
+
+def verdict(value, target):
+    if value is None:
+        return "-"
+    return "met" if value <= target else "MISSED"
+
+
+def cmd_report(a):
+    sizes = []
+    for name in sorted(os.listdir(a.results)):
+        if name.startswith("size-") and name.endswith(".json"):
+            with open(os.path.join(a.results, name)) as f:
+                sizes.append(json.load(f))
+    sizes.sort(key=lambda s: s["customers"])
+    with open(os.path.join(a.results, "run.json")) as f:
+        run = json.load(f)
+    for s in sizes:
+        r, fl, sch = s["rebuild"], s["floor"], s["scheduled"]
+        s["ratios"] = {
+            "rebuild_vs_floor": round(r["wall_seconds"] / fl["wall_seconds"], 3) if r.get("ok") and fl.get("ok") else None,
+            "scheduled_vs_rebuild": round(sch["wall_seconds"] / r["wall_seconds"], 4) if r.get("ok") and sch.get("ok") else None,
+        }
+        diag = s.get("scheduled_no_win_follow_ups")
+        if diag and diag.get("ok") and r.get("ok"):
+            s["ratios"]["scheduled_no_win_follow_ups_vs_rebuild"] = round(diag["wall_seconds"] / r["wall_seconds"], 4)
+    rss = None
+    if len(sizes) >= 2 and all(s["rebuild"].get("max_rss_kb") for s in (sizes[0], sizes[-1])):
+        rss = round(sizes[-1]["rebuild"]["max_rss_kb"] / sizes[0]["rebuild"]["max_rss_kb"], 3)
+    result = {"run": run, "sizes": sizes,
+              "rss_ratio": {"small": sizes[0]["customers"] if sizes else None,
+                            "large": sizes[-1]["customers"] if sizes else None, "ratio": rss},
+              "targets": TARGETS}
+    with open(a.out, "w") as f:
+        json.dump(result, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+    cols = [str(s["customers"]) + " customers" for s in sizes]
+    rows = []
+
+    def row(label, values, target=""):
+        rows.append([label] + values + [target])
+
+    row("data: stage events / owner events / follow-ups",
+        ["{} / {} / {}".format(s["data"]["stage_events"], s["data"]["owner_events"], s["data"]["follow_ups"]) for s in sizes])
+    row("generation", [fmt_s(s["data"]["generate_seconds"]) for s in sizes])
+    row("(1) full rebuild, wall (worker's own pass time)",
+        ["{} ({}), {} periods".format(fmt_s(s["rebuild"].get("wall_seconds")), fmt_s(s["rebuild"].get("pass_seconds")),
+                                       s["rebuild"].get("periods")) if s["rebuild"].get("ok") else "FAILED: " + s["rebuild"].get("error", "")[:60]
+         for s in sizes])
+    row("(2) floor: the same SELECTs with the mariadb client",
+        ["{} ({} statements)".format(fmt_s(s["floor"].get("wall_seconds")), s["floor"].get("statement_count")) for s in sizes])
+    row("(1)/(2)", ["{:.2f}x {}".format(s["ratios"]["rebuild_vs_floor"], verdict(s["ratios"]["rebuild_vs_floor"], 2.0))
+                    if s["ratios"]["rebuild_vs_floor"] is not None else "-" for s in sizes], "<= 2x")
+    row("first --once (no watermark yet: everything)",
+        ["{}, {} periods".format(fmt_s(s["first_once"].get("wall_seconds")), s["first_once"].get("periods")) for s in sizes])
+    row("(3) --once after 1k changes",
+        ["{}, {} periods".format(fmt_s(s["scheduled"].get("wall_seconds")), s["scheduled"].get("periods")) for s in sizes])
+    row("(3)/(1)", ["{:.1%} {}".format(s["ratios"]["scheduled_vs_rebuild"], verdict(s["ratios"]["scheduled_vs_rebuild"], 0.02))
+                    if s["ratios"]["scheduled_vs_rebuild"] is not None else "-" for s in sizes], "<= 2%")
+    if any(s.get("scheduled_no_win_follow_ups") for s in sizes):
+        row("(3') diagnostic: 1k changes, follow-ups only on never-won customers",
+            ["{}, {} periods, {:.1%} of (1)".format(fmt_s(s["scheduled_no_win_follow_ups"].get("wall_seconds")),
+                                                   s["scheduled_no_win_follow_ups"].get("periods"),
+                                                   s["ratios"].get("scheduled_no_win_follow_ups_vs_rebuild") or 0)
+             if s.get("scheduled_no_win_follow_ups", {}).get("ok") else "-" for s in sizes])
+    row("(4) peak RSS of the full rebuild", [fmt_mb(s["rebuild"].get("max_rss_kb")) for s in sizes])
+    row("(4) RSS ratio largest/smallest", [""] * (len(sizes) - 1) + ["{:.2f}x {}".format(rss, verdict(rss, 1.5)) if rss else "-"], "<= 1.5x")
+
+    header = ["measure"] + cols + ["target"]
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    line = lambda r: "| " + " | ".join(str(v).ljust(widths[i]) for i, v in enumerate(r)) + " |"
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print(line(r))
+    print()
+    for s in sizes:
+        print("where the time goes, {} customers (seconds per statement class, from the slow log):".format(s["customers"]))
+        for phase in ("rebuild", "floor", "scheduled"):
+            classes = s.get(phase, {}).get("statements") or {}
+            top = sorted(classes.items(), key=lambda kv: -kv[1]["seconds"])[:6]
+            print("  {:9} ".format(phase) + ", ".join("{} {:.1f} s/{}".format(k, v["seconds"], v["calls"]) for k, v in top))
+    print("\nresults: " + a.out)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("floor-sql")
+    f.add_argument("--from", dest="first", required=True)
+    f.add_argument("--to", dest="last", required=True)
+    f.add_argument("--tz", default="Asia/Shanghai")
+    v = sub.add_parser("verify-floor")
+    v.add_argument("--general-log", required=True)
+    v.add_argument("--from", dest="first", required=True)
+    v.add_argument("--to", dest="last", required=True)
+    v.add_argument("--tz", default="Asia/Shanghai")
+    s = sub.add_parser("slowlog")
+    s.add_argument("file")
+    r = sub.add_parser("report")
+    r.add_argument("--results", required=True)
+    r.add_argument("--out", required=True)
+    a = p.parse_args()
+    if a.cmd == "floor-sql":
+        return cmd_floor_sql(a)
+    if a.cmd == "verify-floor":
+        return cmd_verify_floor(a)
+    if a.cmd == "slowlog":
+        return cmd_slowlog(a)
+    return cmd_report(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main() or 0)
