@@ -122,10 +122,10 @@ v1::WeekNumbers week_numbers(soci::session& sql, LocalDate monday, const ReviewS
     s->set_count(count);
     std::optional<double> share;
     if (now.existing > 0) share = static_cast<double>(count) / static_cast<double>(now.existing);
-    if (share) s->set_share(*share);
+    if (share) s->mutable_share()->set_value(*share);
     if (share && before.existing > 0) {
       const auto previous_count = before.counts.count(stage) != 0 ? before.counts.at(stage) : 0;
-      s->set_change_pp(
+      s->mutable_change_pp()->set_value(
           (*share - static_cast<double>(previous_count) / static_cast<double>(before.existing)) *
           100.0);
     }

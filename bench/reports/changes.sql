@@ -1,5 +1,6 @@
--- 1,000 changes at one instant, written as the services write them (see
--- customer-service/customer_service.cc and followup-service/followup_service.cc):
+-- Changes at one instant (1,000 by default), written as the services write
+-- them (see customer-service/customer_service.cc and
+-- followup-service/followup_service.cc):
 --
 --   400 stage changes   ChangeCustomerStage: a stage event (owner of the time,
 --                       loss reason for a loss) + customers.stage,
@@ -15,22 +16,29 @@
 -- The caller sets
 --   SET @now = '2024-07-01 02:10:00';   -- UTC, the services' clock
 --   SET @salt = 'run1';                 -- picks a different set of customers per batch
---   SET @fu_never_won = 0;              -- 1: follow-ups only on customers that never won
---                                       --    (a diagnostic, see docs/PERFORMANCE.md)
+-- and may set other counts (at most 1000 each) for a diagnostic batch:
+--   SET @n_stage = 400, @n_transfer = 50, @n_new = 250, @n_fu = 300;
+--   SET @fu_never_won = 1;              -- follow-ups only on customers that never won
 -- Customers are picked deterministically (CRC32 order) among live ones.
+-- Prints what it wrote and, for docs/PERFORMANCE.md, how many past weeks the
+-- worker's change detection will find dirty because of it.
 
 SET @now = CAST(@now AS DATETIME(6));
+SET @n_stage = COALESCE(@n_stage, 400), @n_transfer = COALESCE(@n_transfer, 50),
+    @n_new = COALESCE(@n_new, 250), @n_fu = COALESCE(@n_fu, 300), @fu_never_won = COALESCE(@fu_never_won, 0);
 SET @today = DATE(DATE_ADD(@now, INTERVAL 8 HOUR));   -- team time (Asia/Shanghai)
 
 DROP TEMPORARY TABLE IF EXISTS bench_chg_stage, bench_chg_owner, bench_chg_fu, bench_n;
 
 -- 400 stage changes: one step forward, or (1 in 5) lost with a reason.
 CREATE TEMPORARY TABLE bench_chg_stage AS
-SELECT id, stage AS from_stage,
-       CASE WHEN CRC32(CONCAT(@salt, 'loss', id)) % 5 = 0 THEN 5 ELSE stage + 1 END AS to_stage,
-       owner_id, team_id
-FROM customers WHERE deleted = 0 AND stage IN (1, 2, 3)
-ORDER BY CRC32(CONCAT(@salt, 'stage', id)) LIMIT 400;
+SELECT id, from_stage, to_stage, owner_id, team_id, first_contact_date FROM (
+  SELECT id, stage AS from_stage,
+         CASE WHEN CRC32(CONCAT(@salt, 'loss', id)) % 5 = 0 THEN 5 ELSE stage + 1 END AS to_stage,
+         owner_id, team_id, first_contact_date,
+         ROW_NUMBER() OVER (ORDER BY CRC32(CONCAT(@salt, 'stage', id)), id) AS rn
+  FROM customers WHERE deleted = 0 AND stage IN (1, 2, 3)) ranked
+WHERE rn <= @n_stage;
 INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, loss_reason, loss_note,
                           actor_id, owner_id, team_id, created_at)
 SELECT id, from_stage, to_stage,
@@ -45,12 +53,14 @@ SET c.stage = s.to_stage, c.stage_changed_at = @now, c.updated_at = @now, c.vers
 
 -- 50 transfers to the next rep of the same team.
 CREATE TEMPORARY TABLE bench_chg_owner AS
-SELECT c.id, c.owner_id, c.team_id,
-       CONCAT('rep', LPAD(1 + FLOOR((CAST(SUBSTRING(c.owner_id, 4) AS UNSIGNED) - 1) / 10) * 10
-                          + (CAST(SUBSTRING(c.owner_id, 4) AS UNSIGNED) % 10), 3, '0')) AS new_owner
-FROM customers c LEFT JOIN bench_chg_stage s ON s.id = c.id
-WHERE c.deleted = 0 AND s.id IS NULL AND c.owner_id LIKE 'rep%'
-ORDER BY CRC32(CONCAT(@salt, 'owner', c.id)) LIMIT 50;
+SELECT id, owner_id, team_id, new_owner, first_contact_date FROM (
+  SELECT c.id, c.owner_id, c.team_id, c.first_contact_date,
+         CONCAT('rep', LPAD(1 + FLOOR((CAST(SUBSTRING(c.owner_id, 4) AS UNSIGNED) - 1) / 10) * 10
+                            + (CAST(SUBSTRING(c.owner_id, 4) AS UNSIGNED) % 10), 3, '0')) AS new_owner,
+         ROW_NUMBER() OVER (ORDER BY CRC32(CONCAT(@salt, 'owner', c.id)), c.id) AS rn
+  FROM customers c LEFT JOIN bench_chg_stage s ON s.id = c.id
+  WHERE c.deleted = 0 AND s.id IS NULL AND c.owner_id LIKE 'rep%') ranked
+WHERE rn <= @n_transfer;
 INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, to_team, reason, actor_id, created_at)
 SELECT id, owner_id, new_owner, team_id, team_id, 'rebalancing the territory',
        CONCAT('manager', SUBSTRING(team_id, 5)), @now
@@ -67,7 +77,7 @@ CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT
       UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) b
 CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
       UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) e;
-DELETE FROM bench_n WHERE n >= 250;
+DELETE FROM bench_n WHERE n >= @n_new;
 INSERT INTO customers (display_name, name_key, industry, source, contact_name_enc,
   contact_name_masked, contact_title, phone_enc, phone_masked, phone_bidx, email_enc,
   email_masked, email_bidx, wechat_enc, wechat_masked, first_contact_date, need_description,
@@ -94,11 +104,12 @@ FROM customers WHERE created_at = @now AND display_name LIKE CONCAT('Bench new c
 -- 300 follow-ups that happened an hour ago, on customers of any stage (or,
 -- with @fu_never_won = 1, only on customers that never won).
 CREATE TEMPORARY TABLE bench_chg_fu AS
-SELECT c.id, c.owner_id, c.stage
-FROM customers c
-WHERE c.deleted = 0 AND c.created_at < @now
-  AND (@fu_never_won = 0 OR NOT EXISTS (SELECT 1 FROM stage_events w WHERE w.customer_id = c.id AND w.to_stage = 4))
-ORDER BY CRC32(CONCAT(@salt, 'fu', c.id)) LIMIT 300;
+SELECT id, owner_id, stage FROM (
+  SELECT c.id, c.owner_id, c.stage, ROW_NUMBER() OVER (ORDER BY CRC32(CONCAT(@salt, 'fu', c.id)), c.id) AS rn
+  FROM customers c
+  WHERE c.deleted = 0 AND c.created_at < @now
+    AND (@fu_never_won = 0 OR NOT EXISTS (SELECT 1 FROM stage_events w WHERE w.customer_id = c.id AND w.to_stage = 4))) ranked
+WHERE rn <= @n_fu;
 INSERT INTO follow_ups (customer_id, happened_at, logged_at, late, follower_id, logger_id, channel,
                         scenario, content, feedback, next_action, stage_after, stage_event, revision)
 SELECT id, @now - INTERVAL 1 HOUR, @now, 0, owner_id, owner_id, 1, 'check-in call',
@@ -115,13 +126,31 @@ ON DUPLICATE KEY UPDATE plan_at = VALUES(plan_at), action = VALUES(action),
   recommended = VALUES(recommended), planner_id = VALUES(planner_id),
   updated_at = VALUES(updated_at), reminded = VALUES(reminded);
 
--- (one temporary table per statement: MySQL cannot reopen a temporary table)
+-- What was written, and the past weeks (before the week of @now) the worker
+-- will recompute because of it: the first-contact week of every customer
+-- whose row changed (report_runner.cc find_changes marks it whether or not
+-- the first-contact date changed), and the first-win week of every customer
+-- with a new follow-up (whether or not the follow-up happened before the win).
+-- One temporary table per statement: MySQL cannot reopen a temporary table.
+SET @week = DATE(DATE_ADD(@now, INTERVAL 8 HOUR)) - INTERVAL WEEKDAY(DATE_ADD(@now, INTERVAL 8 HOUR)) DAY;
 SET @n_stage = (SELECT COUNT(*) FROM bench_chg_stage);
 SET @n_owner = (SELECT COUNT(*) FROM bench_chg_owner);
 SET @n_new = (SELECT COUNT(*) FROM customers WHERE created_at = @now AND display_name LIKE CONCAT('Bench new customer ', @salt, ' %'));
 SET @n_fu = (SELECT COUNT(*) FROM bench_chg_fu);
 SET @n_fu_won = (SELECT COUNT(*) FROM bench_chg_fu f WHERE EXISTS (SELECT 1 FROM stage_events w WHERE w.customer_id = f.id AND w.to_stage = 4));
+CREATE TEMPORARY TABLE bench_weeks (cause VARCHAR(16) NOT NULL, week DATE NOT NULL);
+INSERT INTO bench_weeks SELECT 'updated', first_contact_date - INTERVAL WEEKDAY(first_contact_date) DAY FROM bench_chg_stage;
+INSERT INTO bench_weeks SELECT 'updated', first_contact_date - INTERVAL WEEKDAY(first_contact_date) DAY FROM bench_chg_owner;
+INSERT INTO bench_weeks
+SELECT 'follow_up', DATE(DATE_ADD(MIN(w.created_at), INTERVAL 8 HOUR)) - INTERVAL WEEKDAY(DATE_ADD(MIN(w.created_at), INTERVAL 8 HOUR)) DAY
+FROM bench_chg_fu f JOIN stage_events w ON w.customer_id = f.id AND w.to_stage = 4 GROUP BY f.id;
+SET @weeks_updated = (SELECT COUNT(DISTINCT week) FROM bench_weeks WHERE cause = 'updated' AND week < @week);
+SET @weeks_fu = (SELECT COUNT(DISTINCT week) FROM bench_weeks WHERE cause = 'follow_up' AND week < @week);
+SET @weeks_all = (SELECT COUNT(DISTINCT week) FROM bench_weeks WHERE week < @week);
 SELECT CONCAT('changes at ', @now, ': ', @n_stage, ' stage changes, ', @n_owner, ' transfers, ',
               @n_new, ' new customers, ', @n_fu, ' follow-ups (', @n_fu_won,
               ' of them on customers that won once)') AS progress;
+SELECT CONCAT('past weeks made dirty: ', @weeks_updated, ' by changed customer rows (first-contact week), ',
+              @weeks_fu, ' by follow-ups (first-win week), ', @weeks_all, ' in all') AS progress;
+DROP TEMPORARY TABLE bench_weeks;
 DROP TEMPORARY TABLE bench_chg_stage, bench_chg_owner, bench_chg_fu, bench_n;

@@ -240,12 +240,12 @@ FROM (
          DATE_ADD(@t0, INTERVAL x.happened_s SECOND) AS happened_at,
          DATE_ADD(@t0, INTERVAL LEAST(x.happened_s + IF(x.h % 20 = 0, 36 * 3600, 60 + x.h % 3000), @span - 1) SECOND) AS logged_at
   FROM (
-    SELECT b.id AS customer_id, b.deleted_s, CRC32(CONCAT('g', b.id, '-', s.n)) AS h, 1 + CRC32(CONCAT('ch', b.id, '-', s.n)) % 5 AS channel,
-           b.created_s + FLOOR((@span - 60 - b.created_s) * (s.n * 100 - 50 + CRC32(CONCAT('g', b.id, '-', s.n)) % 41 - 20) / (b.follow_ups * 100)) AS happened_s,
+    SELECT b.id AS customer_id, b.deleted_s, CRC32(CONCAT('g', b.id, '-', s.d)) AS h, 1 + CRC32(CONCAT('ch', b.id, '-', s.d)) % 5 AS channel,
+           b.created_s + FLOOR((@span - 60 - b.created_s) * (s.d * 100 - 70 + CAST(CRC32(CONCAT('g', b.id, '-', s.d)) % 41 AS SIGNED)) / (b.follow_ups * 100)) AS happened_s,
            CONCAT('rep', LPAD(1 + IF(b.transfer_s IS NOT NULL AND
-                  b.created_s + FLOOR((@span - 60 - b.created_s) * (s.n * 100 - 50 + CRC32(CONCAT('g', b.id, '-', s.n)) % 41 - 20) / (b.follow_ups * 100)) >= b.transfer_s,
+                  b.created_s + FLOOR((@span - 60 - b.created_s) * (s.d * 100 - 70 + CAST(CRC32(CONCAT('g', b.id, '-', s.d)) % 41 AS SIGNED)) / (b.follow_ups * 100)) >= b.transfer_s,
                   b.new_owner_ix, b.owner_ix), 3, '0')) AS follower
-    FROM bench_plan b JOIN bench_seq s ON s.n <= b.follow_ups
+    FROM bench_plan b JOIN bench_digits s ON s.d BETWEEN 1 AND b.follow_ups  -- 1..9 (a small table)
   ) x
   WHERE x.deleted_s IS NULL OR x.happened_s < x.deleted_s
 ) f

@@ -144,7 +144,7 @@ TEST_F(ClockTest, SundayAndMondayEventsLandInDifferentWeeksAndTheWorkerClosesThe
   EXPECT_EQ(transitions(next.week()), 1);  // the Monday 00:00 change only
   EXPECT_EQ(next.week().stages(v1::STAGE_INTENTION - 1).count(), 2);
   EXPECT_EQ(next.previous_week().week_start(), "2024-03-04");
-  EXPECT_DOUBLE_EQ(next.week().stages(v1::STAGE_INTENTION - 1).change_pp(), 50.0);
+  EXPECT_DOUBLE_EQ(next.week().stages(v1::STAGE_INTENTION - 1).change_pp().value(), 50.0);
 }
 
 TEST_F(ClockTest, EveryRecordedTimeComesFromTheProductClock) {

@@ -52,8 +52,8 @@ std::vector<std::string> stages(const v1::WeekNumbers& week) {
   std::vector<std::string> out;
   for (const auto& s : week.stages()) {
     out.push_back(fmt::format("{}|{}|{}|{}", static_cast<int>(s.stage()), s.count(),
-                              s.has_share() ? fmt::format("{:.6f}", s.share()) : "NULL",
-                              s.has_change_pp() ? fmt::format("{:.4f}", s.change_pp()) : "NULL"));
+                              s.has_share() ? fmt::format("{:.6f}", s.share().value()) : "NULL",
+                              s.has_change_pp() ? fmt::format("{:.4f}", s.change_pp().value()) : "NULL"));
   }
   return out;
 }
