@@ -155,23 +155,19 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
           months_from(created);
         }
       });
-  // Follow-ups logged or amended late change the follow-up count of a win.
+  // Follow-ups logged or amended late change the follow-up count of a win:
+  // the week of the first win of each customer concerned (one query).
   for_each_row(
       sql,
-      "SELECT DISTINCT f.customer_id FROM follow_ups f WHERE f.logged_at >= :since UNION "
-      "SELECT DISTINCT f.customer_id FROM follow_up_amendments a JOIN follow_ups f ON "
-      "f.id = a.follow_up_id WHERE a.amended_at >= :since2",
+      fmt::format("SELECT MIN({}) FROM stage_events se JOIN (SELECT f.customer_id FROM follow_ups f "
+                  "WHERE f.logged_at >= :since UNION SELECT f.customer_id FROM "
+                  "follow_up_amendments a JOIN follow_ups f ON f.id = a.follow_up_id WHERE "
+                  "a.amended_at >= :since2) changed ON changed.customer_id = se.customer_id "
+                  "WHERE se.to_stage = 4 GROUP BY se.customer_id",
+                  micros_of("se.created_at")),
       {{"since", to_sql_datetime(since)}, {"since2", to_sql_datetime(since)}},
-      [&](const soci::row& row) {
-        for_each_row(
-            sql,
-            fmt::format("SELECT MIN({}) FROM stage_events WHERE customer_id = :id AND to_stage = 4",
-                        micros_of("created_at")),
-            {{"id", std::to_string(integer_at(row, 0))}}, [&](const soci::row& won) {
-              if (won.get_indicator(0) != soci::i_null) {
-                dirty.weeks.insert(week_start_of(local_day(from_micros(integer_at(won, 0)))));
-              }
-            });
+      [&](const soci::row& won) {
+        dirty.weeks.insert(week_start_of(local_day(from_micros(integer_at(won, 0)))));
       });
   // A week's change in percentage points depends on the week before it.
   std::set<LocalDate> with_next = dirty.weeks;
@@ -290,13 +286,15 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request,
       }
     } else {
       // First pass ever: everything since the oldest data.
-      const TimePoint since = changes_until ? *changes_until - kOverlap : TimePoint{};
       auto read_lease = read_db_.acquire(std::chrono::seconds(10));
-      dirty = find_changes(read_lease.session(), since, started, current_week, current_month,
-                           last_week, last_month);
-      if (!changes_until) {
+      if (changes_until) {
+        dirty = find_changes(read_lease.session(), *changes_until - kOverlap, started, current_week,
+                             current_month, last_week, last_month);
+      } else {
         // First pass: every period since the oldest data (first contact or
-        // creation, as a team-time day).
+        // creation, as a team-time day), and at least the current ones.
+        dirty.weeks.insert(current_week);
+        dirty.months.insert(current_month);
         for_each_row(
             read_lease.session(),
             fmt::format(
