@@ -385,6 +385,24 @@ grpc::Status CustomerServiceImpl::ListCustomers(grpc::ServerContext* context,
   });
 }
 
+template <typename Change>
+v1::Customer CustomerServiceImpl::modify(const grpc::ServerContext& context, const Caller& caller,
+                                         std::uint64_t id, Change&& change) {
+  return deps_.db.run(
+      [&](soci::session& sql) {
+        soci::transaction transaction(sql);
+        CustomerRepository repository(sql);
+        CustomerRecord record = load_accessible(repository, caller, id, true);
+        const bool tags_changed = change(repository, record);
+        record.updated_at = deps_.clock.now();
+        ++record.version;
+        repository.update(record, tags_changed);
+        transaction.commit();
+        return to_proto(record);
+      },
+      budget(context));
+}
+
 grpc::Status CustomerServiceImpl::UpdateCustomer(grpc::ServerContext* context,
                                                  const v1::UpdateCustomerRequest* request,
                                                  v1::Customer* response) {
@@ -410,11 +428,8 @@ grpc::Status CustomerServiceImpl::UpdateCustomer(grpc::ServerContext* context,
     }
     const auto& in = request->customer();
     const auto has = [&](const std::string& path) { return paths.count(path) != 0; };
-    *response = deps_.db.run(
-        [&](soci::session& sql) {
-          soci::transaction transaction(sql);
-          CustomerRepository repository(sql);
-          CustomerRecord record = load_accessible(repository, caller, id, true);
+    *response =
+        modify(*context, caller, id, [&](CustomerRepository& repository, CustomerRecord& record) {
           check_live(record);
           check_etag(in.etag(), record);
           // Merge into the clear profile, validate it whole, then re-seal.
@@ -474,13 +489,8 @@ grpc::Status CustomerServiceImpl::UpdateCustomer(grpc::ServerContext* context,
           record.company_size = merged.company_size();
           record.notes = merged.notes();
           if (has("display_name") || contact_changed) check_not_duplicate(repository, record);
-          record.updated_at = deps_.clock.now();
-          ++record.version;
-          repository.update(record, has("need_tags"));
-          transaction.commit();
-          return to_proto(record);
-        },
-        budget(*context));
+          return has("need_tags");
+        });
     return grpc::Status::OK;
   });
 }
@@ -491,23 +501,13 @@ grpc::Status CustomerServiceImpl::DeleteCustomer(grpc::ServerContext* context,
   return guarded("DeleteCustomer", [&] {
     const Caller caller = deps_.tokens.authenticate(*context);
     const auto id = parse_customer_name(request->name());
-    *response = deps_.db.run(
-        [&](soci::session& sql) {
-          soci::transaction transaction(sql);
-          CustomerRepository repository(sql);
-          CustomerRecord record = load_accessible(repository, caller, id, true);
-          check_live(record);
-          check_etag(request->etag(), record);
-          const TimePoint now = deps_.clock.now();
-          record.deleted = true;
-          record.deleted_at = now;
-          record.updated_at = now;
-          ++record.version;
-          repository.update(record, false);
-          transaction.commit();
-          return to_proto(record);
-        },
-        budget(*context));
+    *response = modify(*context, caller, id, [&](CustomerRepository&, CustomerRecord& record) {
+      check_live(record);
+      check_etag(request->etag(), record);
+      record.deleted = true;
+      record.deleted_at = deps_.clock.now();
+      return false;
+    });
     return grpc::Status::OK;
   });
 }
@@ -518,24 +518,16 @@ grpc::Status CustomerServiceImpl::UndeleteCustomer(grpc::ServerContext* context,
   return guarded("UndeleteCustomer", [&] {
     const Caller caller = deps_.tokens.authenticate(*context);
     const auto id = parse_customer_name(request->name());
-    *response = deps_.db.run(
-        [&](soci::session& sql) {
-          soci::transaction transaction(sql);
-          CustomerRepository repository(sql);
-          CustomerRecord record = load_accessible(repository, caller, id, true);
+    *response =
+        modify(*context, caller, id, [&](CustomerRepository& repository, CustomerRecord& record) {
           if (!record.deleted) {
             throw failed_precondition("NOT_DELETED", customer_name(id) + " is not deleted");
           }
           check_not_duplicate(repository, record);
           record.deleted = false;
           record.deleted_at.reset();
-          record.updated_at = deps_.clock.now();
-          ++record.version;
-          repository.update(record, false);
-          transaction.commit();
-          return to_proto(record);
-        },
-        budget(*context));
+          return false;
+        });
     return grpc::Status::OK;
   });
 }

@@ -103,6 +103,13 @@ class CustomerServiceImpl final : public v1::CustomerService::Service {
   void check_dictionaries(CustomerRepository& repository, const v1::Customer& profile,
                           const std::string& prefix) const;
   void check_not_duplicate(CustomerRepository& repository, const CustomerRecord& record) const;
+  // The common shape of a write: in one transaction, load the customer for
+  // update (caller's scope), let `change(repository, record)` edit it (it
+  // returns whether the need tags changed), bump version and update time,
+  // store it, and return the new state.
+  template <typename Change>
+  v1::Customer modify(const grpc::ServerContext& context, const Caller& caller, std::uint64_t id,
+                      Change&& change);
   std::string today() const;
 
   CustomerServiceDeps deps_;
