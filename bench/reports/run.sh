@@ -2,32 +2,50 @@
 # The report-worker benchmark (not a timed test; docs/PERFORMANCE.md has the
 # figures and how to read them).
 #
-#   bash bench/reports/run.sh            100k and 1M customers (tens of minutes)
-#   bash bench/reports/run.sh --smoke    1k and 10k customers (under a minute; for CI)
+#   bash bench/reports/run.sh            100k and 1M customers (about an hour)
+#   bash bench/reports/run.sh --smoke    1k and 10k customers (a minute; for CI)
 #   bash bench/reports/run.sh --sizes 100000   any sizes, comma-separated
-#   options: --keep (keep the work directory and databases' data)
+#   options: --keep (keep the work directory and the databases)
 #
-# For each size, on its own throw-away MariaDB (scripts/db.sh, server
-# settings as they are): migrate, generate the data (generate.sql), then
-#   (1) full rebuild: report-worker --backfill-from=2024-01-01 --backfill-to=2024-06-30
-#       (26 weeks + 6 months), wall time and peak RSS (/usr/bin/time -v);
-#   (2) the floor: the same aggregate SELECTs (bench.py floor-sql) with the
-#       mariadb client over TCP, one session, wall time; ratio (1)/(2);
-#   (3) scheduled passes on the test clock: --once at 2024-07-01T02:00Z (first
-#       pass ever, sets the watermark), 1,000 changes at 02:10 (changes.sql),
-#       --once at 02:15, timed; ratio (3)/(1). Then (3') a diagnostic: 1,000
-#       changes at 02:25 that touch only the current week and month (500 new
-#       customers, 500 follow-ups on customers that never won), --once at 02:30;
-#   (4) peak RSS of (1) at the smallest and the largest size; ratio.
-# Every statement of (1), (2) and (3) is also timed by the server's slow log
-# (long_query_time = 0) for the "where the time goes" breakdown. --smoke also
-# checks that the floor's SQL is exactly what the worker sends (general log).
+# For each size, on its own throw-away MariaDB (scripts/db.sh, server settings
+# as they are), migrate and generate the data (generate.sql: 26 team weeks,
+# 2024-01-01 .. 2024-06-30), then:
+#   (0) defaults: the sample below with the worker's default options (does a
+#       pass succeed at all? --db-read-timeout is 30 s by default);
+#   (S) sample: report-worker --backfill of the last week (the week
+#       2024-06-24 and the month 2024-06: 2 periods), wall time, peak RSS,
+#       and the same SELECTs with the mariadb client; the full rebuild's
+#       time is projected from it (26 weeks + 6 months);
+#   (1) full rebuild: report-worker --backfill-from=2024-01-01
+#       --backfill-to=2024-06-30 (32 periods), wall time and peak RSS
+#       (/usr/bin/time -v) -- only when the projection is within
+#       BENCH_REBUILD_LIMIT (default 1200 s): beyond it the sample stands in;
+#   (2) the floor: the same aggregate SELECTs (bench.py floor-sql, extracted
+#       from report_builder.cc) for every week and month, with the mariadb
+#       client over TCP in one session, wall time; ratio (1)/(2);
+#   (3) scheduled passes on the test clock: the watermark at
+#       2024-07-01T02:00Z (a first --once after (1); without (1), written as
+#       that pass writes it), then (3') 1,000 changes at 02:10 that touch only
+#       the current week and month (500 new customers, 500 follow-ups on
+#       customers that never won) and --once at 02:15, then (3) 1,000 mixed
+#       changes at 02:25 (changes.sql: 400 stage changes, 50 transfers, 250
+#       new customers, 300 follow-ups) and --once at 02:30; each pass stops at
+#       BENCH_REBUILD_LIMIT; ratio (3)/(1);
+#   (E) evidence: three of the worker's statements (the sample week) timed
+#       against a variant returning the same rows (alternatives.sql);
+#   (4) peak RSS of the sample (the biggest week) and of (1) at the smallest
+#       and the largest size; ratio.
+# Every statement is also timed by the server's slow log (long_query_time =
+# 0) for the "where the time goes" breakdown. --smoke also checks that the
+# floor's SQL is exactly what the worker sends (general log).
 # Prints a table; writes bench/reports/results-<UTC timestamp>.json
 # (results-smoke-... with --smoke). Exit status non-zero if a step failed.
 #
 # Environment: BENCH_BUILD_DIR (use these binaries, skip the build),
-# BENCH_WORKER_FLAGS (extra report-worker flags), BENCH_TIMEOUT (seconds per
-# worker run or floor, default 7200).
+# BENCH_WORKER_FLAGS (report-worker flags for the measurements, default
+# --db-read-timeout=3600s), BENCH_REBUILD_LIMIT (seconds, default 1200),
+# BENCH_QUIET_WAIT (seconds to wait for other builds before each measurement,
+# default 1800).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -42,14 +60,15 @@ while [ $# -gt 0 ]; do
     --sizes) sizes="$2"; shift ;;
     --sizes=*) sizes="${1#--sizes=}" ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
-timeout_s=${BENCH_TIMEOUT:-7200}
+limit=${BENCH_REBUILD_LIMIT:-1200}
+quiet_wait=${BENCH_QUIET_WAIT:-1800}
 # shellcheck disable=SC2206
-worker_flags=(${BENCH_WORKER_FLAGS:-})
+worker_flags=(${BENCH_WORKER_FLAGS:---db-read-timeout=3600s})
 
 log() { echo "[$(date -u +%H:%M:%S)] $*"; }
 now() { date +%s.%N; }
@@ -61,17 +80,21 @@ if [ ! -x /usr/bin/time ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends time >/dev/null
 fi
-for tool in jq bc python3 mariadb mariadbd timeout; do
+for tool in jq bc python3 mariadb mariadbd timeout pgrep; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (bash scripts/install-deps.sh; jq, bc: apt-get install jq bc)" >&2; exit 1; }
 done
 
-# Another build on this machine would distort the timings (and share ninja's
-# output directory): wait for it, 30 minutes at most.
-for _ in $(seq 1 180); do
-  pgrep -x ninja >/dev/null || break
-  log "another build is running; waiting"
-  sleep 10
-done
+# Compilers running on this 2-core machine distort every figure: before each
+# measurement wait for them to finish (bounded), and record the load.
+wait_quiet() {
+  local waited=0
+  while pgrep -x ninja >/dev/null || pgrep -x cc1plus >/dev/null; do
+    [ "$waited" -lt "$quiet_wait" ] || { log "  still busy after ${quiet_wait} s; measuring anyway"; break; }
+    [ "$waited" -gt 0 ] || log "  another build is running; waiting (at most ${quiet_wait} s)"
+    sleep 10; waited=$((waited + 10))
+  done
+}
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
 work=$(mktemp -d /tmp/salesfollow-bench.XXXXXX)
 started_dbs=()
@@ -90,10 +113,11 @@ cleanup() {
 trap cleanup EXIT
 
 # ------------------------------------------------------------------ build
+wait_quiet
 build_log="$work/build.log"
 if [ -n "${BENCH_BUILD_DIR:-}" ]; then
   build_dir=$(realpath "$BENCH_BUILD_DIR")
-  build_note="given (BENCH_BUILD_DIR)"
+  build_note="given (BENCH_BUILD_DIR=$BENCH_BUILD_DIR)"
 elif (cmake --preset release && cmake --build --preset release --target report-worker salesfollow-migrate) >"$build_log" 2>&1; then
   build_dir="$root/build/release"
   build_note="release preset"
@@ -101,13 +125,13 @@ else
   # The release preset builds with -Werror; GCC 12 at -O2 reports a false
   # maybe-uninitialized inside date.h (common/src/clock.cc). Same build type
   # and flags without -Werror, in its own directory:
-  log "the release preset did not build (see $build_log: $(grep -m1 'error:' "$build_log" | cut -c1-120 || true)); building build/bench without -Werror"
+  log "the release preset did not build ($(grep -m1 'error:' "$build_log" | cut -c1-110 || true)); building build/bench without -Werror"
   cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSALESFOLLOW_WERROR=OFF \
     -DSALESFOLLOW_BUILD_TESTS=OFF >>"$build_log" 2>&1
   cmake --build build/bench -j2 --target report-worker salesfollow-migrate >>"$build_log" 2>&1 ||
     { tail -20 "$build_log"; exit 1; }
   build_dir="$root/build/bench"
-  build_note="build/bench: RelWithDebInfo, SALESFOLLOW_WERROR=OFF (release preset fails with -Werror)"
+  build_note="build/bench: RelWithDebInfo without -Werror (the release preset fails with -Werror)"
 fi
 worker="$build_dir/report-worker/report-worker"
 migrate="$build_dir/tools/migrate/salesfollow-migrate"
@@ -118,59 +142,117 @@ export SALESFOLLOW_TOKEN_SECRET
 SALESFOLLOW_TOKEN_SECRET="bench-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
 listen=(--grpc-listen=127.0.0.1:0 --metrics-listen=127.0.0.1:0)
 
-# The benchmark calendar (generate.sql): 26 team weeks 2024-01-01 .. 2024-06-30.
+# The benchmark calendar (generate.sql).
 first_day=2024-01-01
 last_day=2024-06-30
-t_first_once=2024-07-01T02:00:00Z
-t_changes=2024-07-01T02:10:00   # UTC, as the services write it
-t_scheduled=2024-07-01T02:15:00Z
-t_changes2=2024-07-01T02:25:00
-t_scheduled2=2024-07-01T02:30:00Z
+sample_day=2024-06-24            # the last (and biggest) week; with it the month 2024-06
+t_defaults=2024-07-01T01:00:00Z      # backfills: the clock only stamps report_periods/report_runs
+t_sample=2024-07-01T01:10:00Z
+t_rebuild=2024-07-01T01:20:00Z
+t_watermark=2024-07-01T02:00:00Z
+t_changes_current=2024-07-01T02:10:00   # UTC, as the services write it
+t_pass_current=2024-07-01T02:15:00Z
+t_changes_mixed=2024-07-01T02:25:00
+t_pass_mixed=2024-07-01T02:30:00Z
 
 mkdir -p "$work/results"
 jq -n --arg date "$(date -u +%FT%TZ)" --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  --arg dirty "$(git status --porcelain -- common report-worker migrations 2>/dev/null | wc -l)" \
+  --arg dirty "$(git status --porcelain -- common report-worker migrations customer-service followup-service 2>/dev/null | wc -l)" \
   --arg cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" --argjson nproc "$(nproc)" \
   --arg memory "$(free -h | awk '/^Mem:/ {print $2}')" --arg kernel "$(uname -r)" \
   --arg mariadb "$(mariadbd --version | sed 's/^.*Ver //')" --arg build "$build_note" \
-  --arg worker_flags "${BENCH_WORKER_FLAGS:-}" --arg sizes "$sizes" --argjson smoke "$smoke" \
+  --arg worker_flags "${worker_flags[*]}" --arg sizes "$sizes" --argjson smoke "$smoke" \
+  --argjson limit "$limit" \
   '{date: $date, commit: $commit, production_files_changed: ($dirty|tonumber), cpu: $cpu, nproc: $nproc,
     memory: $memory, kernel: $kernel, mariadb: $mariadb, build: $build, worker_flags: $worker_flags,
-    sizes: $sizes, smoke: ($smoke == 1),
-    range: {from: "'$first_day'", to: "'$last_day'"}}' >"$work/results/run.json"
+    sizes: $sizes, smoke: ($smoke == 1), rebuild_limit_seconds: $limit,
+    range: {from: "'$first_day'", to: "'$last_day'"}, sample: {from: "'$sample_day'", to: "'$sample_day'"}}' \
+  >"$work/results/run.json"
 
-# ------------------------------------------------------------------ per size
-# run_worker NAME CLOCK ARGS... -> $out/NAME.json
-run_worker() {
-  local name=$1 clock=$2; shift 2
-  printf '%s\n' "$clock" >"$out/clock.tmp" && mv "$out/clock.tmp" "$out/clock"
-  slow_log_to "$out/$name.slow"
-  local t0 t1 status=0
-  t0=$(now)
-  /usr/bin/time -v -o "$out/$name.time" timeout "$timeout_s" "$worker" "${listen[@]}" \
-    --test-clock-file="$out/clock" "${worker_flags[@]}" "$@" >"$out/$name.log" 2>&1 || status=$?
-  t1=$(now)
-  slow_log_off
-  local pass rss wall
-  pass=$(grep '"event":"report_pass"' "$out/$name.log" | tail -1 || true)
-  [ -n "$pass" ] || pass='{}'
-  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/$name.time")
-  wall=$(elapsed "$t0" "$t1")
-  local error
-  error=$(jq -r '.error // ""' <<<"$pass")
-  [ "$status" -eq 0 ] && [ -z "$error" ] || error="${error:-exit status $status: $(grep -v TEST_CLOCK "$out/$name.log" | tail -2 | tr '\n' ' ')}"
-  jq -n --argjson pass "$pass" --arg wall "$wall" --arg rss "${rss:-0}" --arg error "$error" \
-    --argjson statements "$(python3 "$here/bench.py" slowlog "$out/$name.slow")" \
-    '{ok: ($error == ""), error: $error, wall_seconds: ($wall|tonumber), max_rss_kb: ($rss|tonumber),
-      pass_seconds: $pass.seconds, periods: $pass.periods, rows: $pass.rows, statements: $statements}' \
-    >"$out/$name.json"
-  log "  $name: $(jq -r '"\(.wall_seconds) s wall, \(.pass_seconds) s pass, \(.periods) periods, \(.rows) rows, \(.max_rss_kb) kB peak RSS" + (if .ok then "" else ", FAILED: \(.error)" end)' "$out/$name.json")"
-}
+# ------------------------------------------------------------------ steps
 slow_log_to() {
   root_sql -e "SET GLOBAL long_query_time = 0, GLOBAL slow_query_log_file = '$1', GLOBAL slow_query_log = 1"
 }
 slow_log_off() { root_sql -e "SET GLOBAL slow_query_log = 0, GLOBAL long_query_time = 10"; }
+# A client that gave up (read timeout, or our time limit) leaves its query
+# running in the server: end it before the next measurement.
+kill_leftovers() {
+  local ids
+  ids=$(root_sql --batch --skip-column-names -e \
+    "SELECT id FROM information_schema.processlist WHERE user = '$SALESFOLLOW_DB_USER' AND command <> 'Sleep'")
+  for id in $ids; do root_sql -e "KILL $id" 2>/dev/null || true; done
+  [ -z "$ids" ] || log "  ended $(echo "$ids" | wc -w) query(ies) left running by a client that gave up"
+}
 
+# run_worker NAME CLOCK FLAGS... -> $out/NAME.json (wall, RSS, pass line,
+# statements by class; when stopped at the limit, the periods it finished)
+run_worker() {
+  local name=$1 clock=$2; shift 2
+  printf '%s\n' "$clock" >"$out/clock.tmp" && mv "$out/clock.tmp" "$out/clock"
+  wait_quiet
+  local load; load=$(loadavg)
+  slow_log_to "$out/$name.slow"
+  local t0 t1 status=0
+  t0=$(now)
+  /usr/bin/time -v -o "$out/$name.time" timeout "$limit" "$worker" "${listen[@]}" \
+    --test-clock-file="$out/clock" "$@" >"$out/$name.log" 2>&1 || status=$?
+  t1=$(now)
+  slow_log_off
+  kill_leftovers
+  local pass rss wall error stopped=false done_periods
+  pass=$(grep '"event":"report_pass"' "$out/$name.log" | tail -1 || true)
+  [ -n "$pass" ] || pass='{}'
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/$name.time")
+  wall=$(elapsed "$t0" "$t1")
+  error=$(jq -r '.error // ""' <<<"$pass")
+  if [ "$status" -eq 124 ]; then
+    stopped=true
+    error="stopped at the ${limit} s limit"
+  elif [ "$status" -ne 0 ] || [ -n "$error" ]; then
+    error="${error:-exit status $status: $(grep -v TEST_CLOCK "$out/$name.log" | tail -1)}"
+  fi
+  # Periods written by this run: report_periods.computed_at is the clock's time.
+  done_periods=$(root_sql --batch --skip-column-names -e \
+    "SELECT COUNT(*) FROM report_periods WHERE computed_at = '$(sed 's/T/ /; s/Z//' <<<"$clock")'")
+  jq -n --argjson pass "$pass" --arg wall "$wall" --arg rss "${rss:-0}" --arg error "$error" \
+    --argjson stopped "$stopped" --argjson done "$done_periods" --arg load "$load" \
+    --arg flags "$*" --argjson statements "$(python3 "$here/bench.py" slowlog "$out/$name.slow")" \
+    '{ok: ($error == ""), stopped_at_limit: $stopped, error: $error, flags: $flags,
+      wall_seconds: ($wall|tonumber), max_rss_kb: ($rss|tonumber), load_before: ($load|tonumber),
+      pass_seconds: $pass.seconds, periods: $pass.periods, periods_written: $done, rows: $pass.rows,
+      statements: $statements}' >"$out/$name.json"
+  log "  $name: $(jq -r '"\(.wall_seconds) s wall, \(.pass_seconds // "-") s pass, \(.periods // .periods_written) periods, \(.max_rss_kb) kB peak RSS" + (if .ok then "" else " -- \(.error[0:200])" end)' "$out/$name.json")"
+}
+
+# run_floor NAME FROM TO -> $out/NAME.json
+run_floor() {
+  local name=$1 from=$2 to=$3
+  python3 "$here/bench.py" floor-sql --from "$from" --to "$to" >"$out/$name.sql"
+  local statements=$(($(wc -l <"$out/$name.sql") - 1))
+  wait_quiet
+  local load; load=$(loadavg)
+  slow_log_to "$out/$name.slow"
+  local t0 status=0 wall
+  t0=$(now)
+  timeout "$limit" mariadb --defaults-file="$out/client.cnf" --batch --skip-column-names \
+    <"$out/$name.sql" >/dev/null 2>"$out/$name.err" || status=$?
+  wall=$(elapsed "$t0" "$(now)")
+  slow_log_off
+  kill_leftovers
+  jq -n --arg s "$wall" --argjson n "$statements" --argjson status "$status" --arg load "$load" \
+    --arg err "$(if [ "$status" = 124 ]; then echo "stopped at the ${limit} s limit"; else head -c 300 "$out/$name.err"; fi)" \
+    --argjson statements "$(python3 "$here/bench.py" slowlog "$out/$name.slow")" \
+    '{ok: ($status == 0), error: $err, wall_seconds: ($s|tonumber), load_before: ($load|tonumber),
+      statement_count: $n, statements: $statements}' >"$out/$name.json"
+  log "  $name: $(jq -r '"\(.wall_seconds) s for \(.statement_count) statements" + (if .ok then "" else " -- \(.error)" end)' "$out/$name.json")"
+}
+
+# apply_changes NAME SQL-SETTINGS -> $out/NAME.txt
+apply_changes() {
+  root_sql -n --batch --skip-column-names -e "$2 SOURCE $here/changes.sql;" | tee "$out/$1.txt" | sed 's/^/  /'
+}
+
+# ------------------------------------------------------------------ per size
 overall=0
 IFS=',' read -r -a size_list <<<"$sizes"
 for size in "${size_list[@]}"; do
@@ -210,60 +292,80 @@ CNF
       'follow_ups', (SELECT COUNT(*) FROM follow_ups),
       'wins', (SELECT COUNT(*) FROM stage_events WHERE to_stage = 4),
       'losses', (SELECT COUNT(*) FROM stage_events WHERE to_stage = 5),
+      'sample_week_stage_events', (SELECT COUNT(*) FROM stage_events WHERE created_at >= '2024-06-23 16:00:00' AND created_at < '2024-06-30 16:00:00'),
       'data_mb', (SELECT ROUND(SUM(data_length + index_length) / 1048576) FROM information_schema.tables WHERE table_schema = 'salesfollow'),
       'innodb_buffer_pool_mb', @@innodb_buffer_pool_size DIV 1048576)" |
     jq --arg s "$gen_s" '. + {generate_seconds: ($s|tonumber)}' >"$out/data.json"
   log "data: $(jq -c . "$out/data.json")"
 
-  log "(1) full rebuild: --backfill-from=$first_day --backfill-to=$last_day"
-  run_worker rebuild "$t_first_once" --backfill-from=$first_day --backfill-to=$last_day
+  sample=(--backfill-from=$sample_day --backfill-to=$sample_day)
+  log "(0) sample with the worker's default options"
+  run_worker defaults "$t_defaults" "${sample[@]}"
+  log "(S) sample: the week $sample_day and its month, with ${worker_flags[*]}"
+  run_worker sample "$t_sample" "${worker_flags[@]}" "${sample[@]}"
+  run_floor sample_floor $sample_day $sample_day
+  log "(E) evidence: three of the worker's statements against a variant with the same rows (alternatives.sql)"
+  wait_quiet
+  timeout "$limit" mariadb --defaults-file="$out/client.cnf" --batch --skip-column-names \
+    <"$here/alternatives.sql" >"$out/alternatives.txt" 2>&1 || log "  alternatives.sql failed: $(tail -1 "$out/alternatives.txt")"
+  sed 's/^/  /' "$out/alternatives.txt"
+  jq -R 'split("\t") | select(length == 4) | {what: .[0], seconds: (.[1]|tonumber), rows: (.[2]|tonumber), checksum: .[3]}' \
+    "$out/alternatives.txt" | jq -s . >"$out/alternatives.json"
+  projected=$(python3 "$here/bench.py" project "$out/sample.json")
+  log "  projected full rebuild: $(printf '%.0f' "$projected") s (26 x the sample's week + 6 x its month, SQL time)"
 
-  log "(2) floor: the same aggregate SELECTs with the mariadb client"
-  python3 "$here/bench.py" floor-sql --from $first_day --to $last_day >"$out/floor.sql"
-  statements=$(($(wc -l <"$out/floor.sql") - 1))
-  slow_log_to "$out/floor.slow"
-  t0=$(now); floor_status=0
-  timeout "$timeout_s" mariadb --defaults-file="$out/client.cnf" --batch --skip-column-names \
-    <"$out/floor.sql" >/dev/null 2>"$out/floor.err" || floor_status=$?
-  floor_s=$(elapsed "$t0" "$(now)")
-  slow_log_off
-  jq -n --arg s "$floor_s" --argjson n "$statements" --argjson status "$floor_status" \
-    --arg err "$(head -c 300 "$out/floor.err")" \
-    --argjson statements "$(python3 "$here/bench.py" slowlog "$out/floor.slow")" \
-    '{ok: ($status == 0), error: $err, wall_seconds: ($s|tonumber), statement_count: $n, statements: $statements}' \
-    >"$out/floor.json"
-  log "  floor: ${floor_s} s for $statements statements"
-
-  log "(3) scheduled passes"
-  run_worker first_once "$t_first_once" --once
-  root_sql -n --batch --skip-column-names \
-    -e "SET @now = '$t_changes', @salt = 'b1'; SOURCE $here/changes.sql;" | tee "$out/changes1.txt" | sed 's/^/  /'
-  run_worker scheduled "$t_scheduled" --once
-  root_sql -n --batch --skip-column-names \
-    -e "SET @now = '$t_changes2', @salt = 'b2', @n_stage = 0, @n_transfer = 0, @n_new = 500, @n_fu = 500,
-        @fu_never_won = 1; SOURCE $here/changes.sql;" | tee "$out/changes2.txt" | sed 's/^/  /'
-  run_worker scheduled_current_only "$t_scheduled2" --once
+  if [ "$(echo "$projected <= $limit" | bc -l)" = 1 ]; then
+    log "(1) full rebuild: --backfill-from=$first_day --backfill-to=$last_day"
+    run_worker rebuild "$t_rebuild" "${worker_flags[@]}" --backfill-from=$first_day --backfill-to=$last_day
+    log "(2) floor: the same aggregate SELECTs with the mariadb client"
+    run_floor floor $first_day $last_day
+    log "(3) first --once (no watermark yet: recomputes everything, sets the watermark)"
+    run_worker first_once "$t_watermark" "${worker_flags[@]}" --once
+  else
+    log "(1), (2) skipped: the projection exceeds BENCH_REBUILD_LIMIT=${limit} s; the sample stands in"
+    echo '{"skipped": true}' >"$out/rebuild.json"; echo '{"skipped": true}' >"$out/floor.json"
+    echo '{"skipped": true}' >"$out/first_once.json"
+    log "(3) the watermark at $t_watermark, written as a first --once writes it (report_runner.cc)"
+    root_sql -e "
+      INSERT INTO report_customer_snapshot (customer_id, first_contact_date, deleted, created_at)
+        SELECT id, first_contact_date, deleted, created_at FROM customers WHERE updated_at >= '1970-01-01 00:00:00';
+      INSERT INTO report_state (id, changes_until, current_week, current_month, updated_at)
+        VALUES (1, '2024-07-01 02:00:00', '2024-07-01', '2024-07-01', '2024-07-01 02:00:00');"
+  fi
+  log "(3') 1,000 changes touching only the current week and month, then --once"
+  apply_changes changes_current "SET @now = '$t_changes_current', @salt = 'b1', @n_stage = 0, @n_transfer = 0,
+    @n_new = 500, @n_fu = 500, @fu_never_won = 1;"
+  run_worker scheduled_current_only "$t_pass_current" "${worker_flags[@]}" --once
+  log "(3) 1,000 mixed changes, then --once"
+  apply_changes changes_mixed "SET @now = '$t_changes_mixed', @salt = 'b2';"
+  run_worker scheduled "$t_pass_mixed" "${worker_flags[@]}" --once
 
   if [ "$smoke" = 1 ]; then
     log "checking that the floor is the worker's SQL (general log of a backfill)"
     root_sql -e "SET GLOBAL general_log_file = '$out/general.log', GLOBAL general_log = 1"
-    timeout "$timeout_s" "$worker" "${listen[@]}" --test-clock-file="$out/clock" "${worker_flags[@]}" \
+    timeout "$limit" "$worker" "${listen[@]}" --test-clock-file="$out/clock" "${worker_flags[@]}" \
       --backfill-from=$first_day --backfill-to=$last_day >"$out/verify.log" 2>&1
     root_sql -e "SET GLOBAL general_log = 0"
     python3 "$here/bench.py" verify-floor --general-log "$out/general.log" --from $first_day --to $last_day |
       sed 's/^/  /' || overall=1
   fi
 
-  jq -n --argjson customers "$size" --slurpfile data "$out/data.json" --slurpfile rebuild "$out/rebuild.json" \
-    --slurpfile floor "$out/floor.json" --slurpfile first_once "$out/first_once.json" \
-    --slurpfile scheduled "$out/scheduled.json" --slurpfile diag "$out/scheduled_current_only.json" \
-    --rawfile c1 "$out/changes1.txt" --rawfile c2 "$out/changes2.txt" \
-    '{customers: $customers, data: $data[0], rebuild: $rebuild[0], floor: $floor[0],
-      first_once: $first_once[0], scheduled: ($scheduled[0] + {changes: ($c1 | rtrimstr("\n") | split("\n"))}),
-      scheduled_current_only: ($diag[0] + {changes: ($c2 | rtrimstr("\n") | split("\n"))})}' \
+  lines() { jq -R . "$1" | jq -s .; }
+  jq -n --argjson customers "$size" --slurpfile data "$out/data.json" --slurpfile defaults "$out/defaults.json" \
+    --slurpfile sample "$out/sample.json" --slurpfile sample_floor "$out/sample_floor.json" \
+    --slurpfile alternatives "$out/alternatives.json" \
+    --argjson projected "$projected" --slurpfile rebuild "$out/rebuild.json" --slurpfile floor "$out/floor.json" \
+    --slurpfile first_once "$out/first_once.json" \
+    --slurpfile current "$out/scheduled_current_only.json" --argjson current_changes "$(lines "$out/changes_current.txt")" \
+    --slurpfile scheduled "$out/scheduled.json" --argjson mixed_changes "$(lines "$out/changes_mixed.txt")" \
+    '{customers: $customers, data: $data[0], defaults: $defaults[0], sample: $sample[0],
+      sample_floor: $sample_floor[0], alternatives: $alternatives[0], projected_rebuild_seconds: $projected,
+      rebuild: $rebuild[0], floor: $floor[0], first_once: $first_once[0],
+      scheduled_current_only: ($current[0] + {changes: $current_changes}),
+      scheduled: ($scheduled[0] + {changes: $mixed_changes})}' \
     >"$work/results/size-$(printf '%010d' "$size").json"
-  for part in rebuild floor first_once scheduled scheduled_current_only; do
-    [ "$(jq -r .ok "$out/$part.json")" = true ] || overall=1
+  for part in sample sample_floor rebuild floor first_once scheduled_current_only scheduled; do
+    [ "$(jq -r '.ok // .skipped' "$out/$part.json")" = true ] || overall=1
   done
 
   bash scripts/db.sh stop "$db" >/dev/null
