@@ -25,6 +25,7 @@
 #include "salesfollow/common/db_pool.h"
 #include "salesfollow/v1/customer.grpc.pb.h"
 #include "salesfollow/v1/dictionary.grpc.pb.h"
+#include "status_text.h"
 
 namespace salesfollow::testing {
 
@@ -68,10 +69,8 @@ std::string tampered_token(const Identity& who, Role claimed_role);
 
 // ---------------------------------------------------------------- errors
 
-std::string code_name(grpc::StatusCode code);
 // "PERMISSION_DENIED", "OK", ... (readable in assertion output).
 inline std::string code_of(const grpc::Status& status) { return code_name(status.error_code()); }
-std::optional<google::rpc::ErrorInfo> error_info(const grpc::Status& status);
 // ErrorInfo.reason, or "" when the status carries none.
 std::string status_reason(const grpc::Status& status);
 // ErrorInfo.metadata[key], or "" when absent.

@@ -30,6 +30,7 @@
 #include "salesfollow/common/db_pool.h"
 #include "salesfollow/v1/customer.grpc.pb.h"
 #include "salesfollow/v1/followup.grpc.pb.h"
+#include "status_text.h"
 #include "test_clock.h"
 
 namespace salesfollow::testing::followup {
@@ -104,8 +105,8 @@ void prepare_context(grpc::ClientContext& context, const Auth& auth,
 
 // ---------------------------------------------------------------- errors
 
-std::string code_name(grpc::StatusCode code);
-std::optional<google::rpc::ErrorInfo> error_info(const grpc::Status& status);
+using salesfollow::testing::code_name;
+using salesfollow::testing::error_info;
 // "INVALID_ARGUMENT: message [INVALID_FIELD field=follow_up.content]"
 std::string describe(const grpc::Status& status);
 
