@@ -1,4 +1,4 @@
--- Benchmark data for the report worker (bench/reports/README.md).
+-- Benchmark data for the report worker (bench/reports/run.sh, docs/PERFORMANCE.md).
 --
 -- Set-based, deterministic (every "random" choice is CRC32 of the row number
 -- and a salt), valid on MariaDB 10.11 and MySQL 8 (no sequence engine, no

@@ -15,7 +15,8 @@
 #   (S) sample: report-worker --backfill of the last week (the week
 #       2024-06-24 and the month 2024-06: 2 periods), wall time, peak RSS,
 #       and the same SELECTs with the mariadb client; the full rebuild's
-#       time is projected from it (26 weeks + 6 months);
+#       time is projected from it (26 x its week + 6 x its month: an upper
+#       bound, the last week being the most expensive);
 #   (1) full rebuild: report-worker --backfill-from=2024-01-01
 #       --backfill-to=2024-06-30 (32 periods), wall time and peak RSS
 #       (/usr/bin/time -v) -- only when the projection is within
@@ -33,13 +34,14 @@
 #       BENCH_REBUILD_LIMIT; ratio (3)/(1);
 #   (E) evidence: three of the worker's statements (the sample week) timed
 #       against a variant returning the same rows (alternatives.sql);
-#   (4) peak RSS of the sample (the biggest week) and of (1) at the smallest
-#       and the largest size; ratio.
+#   (4) peak RSS of the sample (the biggest week), of (1) and of (3) at the
+#       smallest and the largest size; ratios.
 # Every statement is also timed by the server's slow log (long_query_time =
 # 0) for the "where the time goes" breakdown. --smoke also checks that the
 # floor's SQL is exactly what the worker sends (general log).
 # Prints a table; writes bench/reports/results-<UTC timestamp>.json
-# (results-smoke-... with --smoke). Exit status non-zero if a step failed.
+# (results-smoke-... with --smoke). Exit status non-zero if a step failed (a
+# pass stopped at BENCH_REBUILD_LIMIT is a result, not a failure).
 #
 # Environment: BENCH_BUILD_DIR (use these binaries, skip the build),
 # BENCH_WORKER_FLAGS (report-worker flags for the measurements, default
@@ -60,7 +62,7 @@ while [ $# -gt 0 ]; do
     --sizes) sizes="$2"; shift ;;
     --sizes=*) sizes="${1#--sizes=}" ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -312,7 +314,7 @@ CNF
   jq -R 'split("\t") | select(length == 4) | {what: .[0], seconds: (.[1]|tonumber), rows: (.[2]|tonumber), checksum: .[3]}' \
     "$out/alternatives.txt" | jq -s . >"$out/alternatives.json"
   projected=$(python3 "$here/bench.py" project "$out/sample.json")
-  log "  projected full rebuild: $(printf '%.0f' "$projected") s (26 x the sample's week + 6 x its month, SQL time)"
+  log "  projected full rebuild: $(printf '%.0f' "$projected") s (an upper bound: 26 x the sample's week + 6 x its month, SQL time)"
 
   if [ "$(echo "$projected <= $limit" | bc -l)" = 1 ]; then
     log "(1) full rebuild: --backfill-from=$first_day --backfill-to=$last_day"
@@ -364,8 +366,9 @@ CNF
       scheduled_current_only: ($current[0] + {changes: $current_changes}),
       scheduled: ($scheduled[0] + {changes: $mixed_changes})}' \
     >"$work/results/size-$(printf '%010d' "$size").json"
+  # A pass stopped at BENCH_REBUILD_LIMIT is a result ("measured what we could"), not a failure.
   for part in sample sample_floor rebuild floor first_once scheduled_current_only scheduled; do
-    [ "$(jq -r '.ok // .skipped' "$out/$part.json")" = true ] || overall=1
+    [ "$(jq -r '.ok or .skipped == true or .stopped_at_limit == true' "$out/$part.json")" = true ] || overall=1
   done
 
   bash scripts/db.sh stop "$db" >/dev/null
