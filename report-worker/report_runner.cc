@@ -90,16 +90,22 @@ ReportRunner::ReportRunner(ConnectionPool& write_db, ConnectionPool& read_db, co
       calendar_(calendar),
       metrics_(metrics) {}
 
-ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint since, TimePoint now,
+ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint since,
                                                LocalDate current_week, LocalDate current_month,
                                                std::optional<LocalDate> last_week,
-                                               std::optional<LocalDate> last_month) {
+                                               std::optional<LocalDate> last_month,
+                                               std::vector<SnapshotRow>& changed) {
+  namespace part = week_part;
   Dirty dirty;
   const auto local_day = [&](TimePoint t) { return *parse_date(calendar_.local_date(t)); };
-  // Everything from `from` up to the current week / month.
-  const auto weeks_from = [&](LocalDate day) {
-    for (LocalDate w = week_start_of(day); w <= current_week; w += date::days{7})
-      dirty.weeks.insert(w);
+  const auto mark_week = [&](LocalDate day, unsigned parts) {
+    dirty.weeks[week_start_of(day)] |= parts;
+  };
+  // `parts` of every week from the one holding `day` up to the current one.
+  const auto weeks_from = [&](LocalDate day, unsigned parts) {
+    for (LocalDate w = week_start_of(day); w <= current_week; w += date::days{7}) {
+      dirty.weeks[w] |= parts;
+    }
   };
   const auto months_from = [&](LocalDate day) {
     for (LocalDate m = month_start_of(day); m <= current_month; m = next_month_start(m))
@@ -108,80 +114,137 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
   // The week and month closing: the period that just ended gets its final
   // rows, and every period since (the worker may have been idle for weeks)
   // up to the current one gets its rows.
-  if (!last_week || *last_week != current_week) {
-    for (LocalDate w = last_week.value_or(current_week); w <= current_week; w += date::days{7}) {
-      dirty.weeks.insert(w);
-    }
-  }
-  if (!last_month || *last_month != current_month) {
-    for (LocalDate m = last_month.value_or(current_month); m <= current_month;
-         m = next_month_start(m)) {
-      dirty.months.insert(m);
-    }
-  }
+  if (last_week != current_week) weeks_from(last_week.value_or(current_week), part::kAll);
+  if (last_month != current_month) months_from(last_month.value_or(current_month));
+
   const Params window = {{"since", to_sql_datetime(since)}};
-  // Stage and owner changes move the stage/owner at the end of every later period.
-  for (const char* table : {"stage_events", "owner_events"}) {
+  // Stage and owner events are stamped with the clock when they are written:
+  // they move the stage counts at the end of their week and of every later
+  // period; a stage event is also a loss, a win or a transition of its week.
+  for (const auto& [table, parts] :
+       {std::pair{"stage_events", part::kStages | part::kEvents}, std::pair{"owner_events", part::kStages}}) {
     for_each_row(sql,
                  fmt::format("SELECT MIN({}) FROM {} WHERE created_at >= :since",
                              micros_of("created_at"), table),
                  window, [&](const soci::row& row) {
                    if (row.get_indicator(0) == soci::i_null) return;
                    const LocalDate day = local_day(from_micros(integer_at(row, 0)));
-                   weeks_from(day);
+                   weeks_from(day, parts);
                    months_from(day);
                  });
   }
-  // Customers created, edited, deleted or undeleted: compare with what the
-  // last pass saw.
+  // Customers created, edited, deleted or undeleted since: compare the values
+  // the reports count by with what the last pass saw.
+  std::vector<long long> first_contact_moved;
   for_each_row(
       sql,
-      fmt::format(
-          "SELECT c.id, DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.deleted, {}, "
-          "DATE_FORMAT(s.first_contact_date, '%Y-%m-%d'), s.deleted FROM customers c LEFT "
-          "JOIN report_customer_snapshot s ON s.customer_id = c.id WHERE c.updated_at >= :since",
-          micros_of("c.created_at")),
+      fmt::format("SELECT c.id, DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.deleted, {}, "
+                  "c.source, c.industry, DATE_FORMAT(s.first_contact_date, '%Y-%m-%d'), "
+                  "s.deleted, s.source, s.industry, DATE_FORMAT(c.created_at, '%Y-%m-%d %H:%i:%s.%f') "
+                  "FROM customers c LEFT JOIN "
+                  "report_customer_snapshot s ON s.customer_id = c.id WHERE c.updated_at >= :since",
+                  micros_of("c.created_at")),
       window, [&](const soci::row& row) {
-        const LocalDate first_contact = *parse_date(text_at(row, 1));
-        const bool deleted = integer_at(row, 2) != 0;
+        SnapshotRow now{integer_at(row, 0), text_at(row, 1), text_at(row, 4), text_at(row, 5),
+                        text_at(row, 10), integer_at(row, 2) != 0};
+        const LocalDate first_contact = *parse_date(now.first_contact);
         const LocalDate created = local_day(from_micros(integer_at(row, 3)));
-        const bool seen = row.get_indicator(4) != soci::i_null;
-        dirty.weeks.insert(week_start_of(first_contact));
-        if (seen) dirty.weeks.insert(week_start_of(*parse_date(text_at(row, 4))));
-        const bool deletion_changed = seen ? (integer_at(row, 5) != 0) != deleted : deleted;
-        if (deletion_changed) {
+        const bool seen = row.get_indicator(6) != soci::i_null;
+        if (seen) {
+          const std::string seen_first_contact = text_at(row, 6);
+          const bool seen_deleted = integer_at(row, 7) != 0;
+          if (seen_first_contact == now.first_contact && seen_deleted == now.deleted &&
+              text_at(row, 8) == now.source && text_at(row, 9) == now.industry) {
+            return;  // e.g. a stage change or a transfer: their events say what moved
+          }
+          mark_week(*parse_date(seen_first_contact), part::kNewCustomers);
+          mark_week(first_contact, part::kNewCustomers);
+          if (seen_first_contact != now.first_contact) first_contact_moved.push_back(now.customer);
+        } else {
+          mark_week(first_contact, part::kNewCustomers);
+        }
+        if (seen ? (integer_at(row, 7) != 0) != now.deleted : now.deleted) {
           // Counted (or no longer counted) in every period since it existed.
-          weeks_from(std::min(created, first_contact));
+          weeks_from(std::min(created, first_contact), part::kAll);
           months_from(created);
         }
+        changed.push_back(std::move(now));
       });
-  // Follow-ups logged or amended late change the follow-up count of a win:
-  // the week of the first win of each customer concerned (one query).
-  for_each_row(
-      sql,
-      fmt::format("SELECT MIN({}) FROM stage_events se JOIN (SELECT f.customer_id FROM follow_ups f "
-                  "WHERE f.logged_at >= :since UNION SELECT f.customer_id FROM "
-                  "follow_up_amendments a JOIN follow_ups f ON f.id = a.follow_up_id WHERE "
-                  "a.amended_at >= :since2) changed ON changed.customer_id = se.customer_id "
-                  "WHERE se.to_stage = 4 GROUP BY se.customer_id",
-                  micros_of("se.created_at")),
-      {{"since", to_sql_datetime(since)}, {"since2", to_sql_datetime(since)}},
-      [&](const soci::row& won) {
-        dirty.weeks.insert(week_start_of(local_day(from_micros(integer_at(won, 0)))));
-      });
-  // A week's change in percentage points depends on the week before it.
-  std::set<LocalDate> with_next = dirty.weeks;
-  for (const auto& week : dirty.weeks) {
-    if (week + date::days{7} <= current_week) with_next.insert(week + date::days{7});
+  // The follow-up count of a won cycle: follow-ups logged since that happened
+  // at or before the customer's first win, and any amendment (it may move when
+  // a follow-up happened) count in the week of that win. A moved first
+  // contact changes its cycle days.
+  const auto mark_first_wins = [&](const std::string& query, const Params& params) {
+    for_each_row(sql, query, params, [&](const soci::row& won) {
+      mark_week(local_day(from_micros(integer_at(won, 0))), part::kWins);
+    });
+  };
+  mark_first_wins(
+      fmt::format(
+          "SELECT {} FROM (SELECT se.customer_id, MIN(se.created_at) AS won_at FROM stage_events "
+          "se JOIN (SELECT customer_id FROM follow_ups WHERE logged_at >= :since1 UNION SELECT "
+          "f.customer_id FROM follow_up_amendments a JOIN follow_ups f ON f.id = a.follow_up_id "
+          "WHERE a.amended_at >= :since2) touched ON touched.customer_id = se.customer_id WHERE "
+          "se.to_stage = 4 GROUP BY se.customer_id) w WHERE EXISTS (SELECT 1 FROM follow_ups f "
+          "WHERE f.customer_id = w.customer_id AND f.logged_at >= :since3 AND f.happened_at <= "
+          "w.won_at) OR EXISTS (SELECT 1 FROM follow_up_amendments a JOIN follow_ups f ON f.id = "
+          "a.follow_up_id WHERE f.customer_id = w.customer_id AND a.amended_at >= :since4)",
+          micros_of("w.won_at")),
+      {{"since1", to_sql_datetime(since)},
+       {"since2", to_sql_datetime(since)},
+       {"since3", to_sql_datetime(since)},
+       {"since4", to_sql_datetime(since)}});
+  for (std::size_t i = 0; i < first_contact_moved.size(); i += 500) {
+    std::string ids;
+    for (std::size_t j = i; j < std::min(first_contact_moved.size(), i + 500); ++j) {
+      ids += (ids.empty() ? "" : ",") + std::to_string(first_contact_moved[j]);
+    }
+    mark_first_wins(fmt::format("SELECT {} FROM stage_events WHERE to_stage = 4 AND customer_id "
+                                "IN ({}) GROUP BY customer_id",
+                                micros_of("MIN(created_at)"), ids),
+                    {});
   }
-  dirty.weeks = std::move(with_next);
-  (void)now;
+  // A week's change in percentage points depends on the week before it.
+  std::vector<LocalDate> stages_moved;
+  for (const auto& [week, parts] : dirty.weeks) {
+    if ((parts & part::kStages) != 0U) stages_moved.push_back(week);
+  }
+  for (const LocalDate week : stages_moved) {
+    if (week + date::days{7} <= current_week) dirty.weeks[week + date::days{7}] |= part::kStages;
+  }
   return dirty;
 }
 
-void ReportRunner::refresh_gauges(soci::session& sql, LocalDate current_week, TimePoint now) {
+void ReportRunner::save_snapshot(soci::session& sql, const std::vector<SnapshotRow>& changed) {
+  std::string tuples;
+  std::size_t pending = 0;
+  const auto flush = [&] {
+    if (tuples.empty()) return;
+    sql << "INSERT INTO report_customer_snapshot (customer_id, first_contact_date, deleted, "
+           "created_at, source, industry) VALUES " +
+               tuples +
+               " ON DUPLICATE KEY UPDATE first_contact_date = VALUES(first_contact_date), deleted "
+               "= VALUES(deleted), created_at = VALUES(created_at), source = VALUES(source), "
+               "industry = VALUES(industry)";
+    tuples.clear();
+    pending = 0;
+  };
+  for (const auto& row : changed) {
+    tuples += fmt::format("{}({}, {}, {}, {}, {}, {})", tuples.empty() ? "" : ",", row.customer,
+                          sql_quote(sql, row.first_contact), row.deleted ? 1 : 0,
+                          sql_quote(sql, row.created_at), sql_quote(sql, row.source),
+                          sql_quote(sql, row.industry));
+    if (++pending >= 500) flush();
+  }
+  flush();
+}
+
+void ReportRunner::refresh_gauges(soci::session& write, soci::session& read,
+                                  LocalDate current_week, TimePoint now) {
+  // The summary tables are read on the primary (just written); the source
+  // tables wherever the aggregations read.
   const std::string week = to_text(current_week);
-  for_each_row(sql,
+  for_each_row(write,
                "SELECT stage, customers, share FROM report_weekly_stages WHERE week_start = :week "
                "AND owner_id = ''",
                {{"week", week}}, [&](const soci::row& row) {
@@ -191,28 +254,32 @@ void ReportRunner::refresh_gauges(soci::session& sql, LocalDate current_week, Ti
                  metrics_.share_by_stage.Add({{"stage", stage_label(stage)}})
                      .Set(row.get_indicator(2) == soci::i_null ? 0.0 : row.get<double>(2));
                });
-  for_each_row(sql,
+  for_each_row(write,
                "SELECT COALESCE(SUM(customers), 0) FROM report_weekly_new_customers WHERE "
                "week_start = :week",
                {{"week", week}}, [&](const soci::row& row) {
                  metrics_.new_this_week.Set(static_cast<double>(integer_at(row, 0)));
                });
-  for_each_row(sql, "SELECT code FROM dictionary_entries WHERE kind = 'loss_reason'", {},
+  for_each_row(write, "SELECT code FROM dictionary_entries WHERE kind = 'loss_reason'", {},
                [&](const soci::row& row) {
                  metrics_.losses_this_week.Add({{"reason", text_at(row, 0)}}).Set(0);
                });
-  for_each_row(sql,
+  for_each_row(write,
                "SELECT loss_reason, SUM(losses) FROM report_weekly_losses WHERE week_start = :week "
                "GROUP BY loss_reason",
                {{"week", week}}, [&](const soci::row& row) {
                  metrics_.losses_this_week.Add({{"reason", text_at(row, 0)}})
                      .Set(static_cast<double>(integer_at(row, 1)));
                });
-  const TimePoint today = calendar_.start_of_day(calendar_.local_date(now));
-  for_each_row(sql,
-               "SELECT COUNT(*) FROM follow_up_plans p JOIN customers c ON c.id = p.customer_id "
-               "WHERE c.deleted = 0 AND p.plan_at < :today",
-               {{"today", to_sql_datetime(today)}}, [&](const soci::row& row) {
+  // Plans before today minus those of deleted customers: two index ranges
+  // (the plan index, then the few deleted customers), where a join of every
+  // overdue plan with its customer took 10 s at 1M customers.
+  const std::string today = to_sql_datetime(calendar_.start_of_day(calendar_.local_date(now)));
+  for_each_row(read,
+               "SELECT (SELECT COUNT(*) FROM follow_up_plans WHERE plan_at < :today1) - (SELECT "
+               "COUNT(*) FROM customers c JOIN follow_up_plans p ON p.customer_id = c.id WHERE "
+               "c.deleted = 1 AND p.plan_at < :today2)",
+               {{"today1", today}, {"today2", today}}, [&](const soci::row& row) {
                  metrics_.overdue.Set(static_cast<double>(integer_at(row, 0)));
                });
 }
@@ -275,67 +342,74 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request,
         });
 
     Dirty dirty;
-    if (request.backfill) {
-      for (LocalDate w = week_start_of(request.backfill->first); w <= request.backfill->second;
-           w += date::days{7}) {
-        dirty.weeks.insert(w);
+    std::vector<SnapshotRow> changed;
+    // The stage counts of the first period of a backfill or of a first pass
+    // come from the whole history; every later one from the period before
+    // it, just written. A scheduled pass starts from periods it did not
+    // touch, so their stored rows are current (stage_counts.h).
+    const bool first_from_history = request.backfill || !changes_until;
+    const auto all_weeks_and_months = [&](LocalDate from, LocalDate to) {
+      for (LocalDate w = week_start_of(from); w <= to; w += date::days{7}) {
+        dirty.weeks[w] = week_part::kAll;
       }
-      for (LocalDate m = month_start_of(request.backfill->first); m <= request.backfill->second;
-           m = next_month_start(m)) {
+      for (LocalDate m = month_start_of(from); m <= to; m = next_month_start(m)) {
         dirty.months.insert(m);
       }
-    } else {
-      // First pass ever: everything since the oldest data.
-      auto read_lease = read_db_.acquire(std::chrono::seconds(10));
-      if (changes_until) {
-        dirty = find_changes(read_lease.session(), *changes_until - kOverlap, started, current_week,
-                             current_month, last_week, last_month);
-      } else {
-        // First pass: every period since the oldest data (first contact or
-        // creation, as a team-time day), and at least the current ones.
-        dirty.weeks.insert(current_week);
-        dirty.months.insert(current_month);
-        for_each_row(
-            read_lease.session(),
-            fmt::format(
-                "SELECT DATE_FORMAT(MIN(first_contact_date), '%Y-%m-%d'), {} FROM customers",
-                micros_of("MIN(created_at)")),
-            {}, [&](const soci::row& row) {
-              if (row.get_indicator(0) == soci::i_null) return;
-              const LocalDate created =
-                  *parse_date(calendar_.local_date(from_micros(integer_at(row, 1))));
-              const LocalDate oldest = std::min(*parse_date(text_at(row, 0)), created);
-              for (LocalDate w = week_start_of(oldest); w <= current_week; w += date::days{7})
-                dirty.weeks.insert(w);
-              for (LocalDate m = month_start_of(oldest); m <= current_month;
-                   m = next_month_start(m))
-                dirty.months.insert(m);
-            });
-      }
-    }
+    };
     auto read_lease = read_db_.acquire(std::chrono::seconds(10));
+    if (request.backfill) {
+      all_weeks_and_months(request.backfill->first, request.backfill->second);
+    } else if (changes_until) {
+      dirty = find_changes(read_lease.session(), *changes_until - kOverlap, current_week,
+                           current_month, last_week, last_month, changed);
+    } else {
+      // First pass: every period since the oldest data (first contact or
+      // creation, as a team-time day), and at least the current ones.
+      LocalDate oldest = today;
+      for_each_row(
+          read_lease.session(),
+          fmt::format("SELECT DATE_FORMAT(MIN(first_contact_date), '%Y-%m-%d'), {} FROM customers",
+                      micros_of("MIN(created_at)")),
+          {}, [&](const soci::row& row) {
+            if (row.get_indicator(0) == soci::i_null) return;
+            const LocalDate created =
+                *parse_date(calendar_.local_date(from_micros(integer_at(row, 1))));
+            oldest = std::min({oldest, *parse_date(text_at(row, 0)), created});
+          });
+      all_weeks_and_months(oldest, today);
+    }
     auto write_lease = write_db_.acquire(std::chrono::seconds(10));
     ReportBuilder builder(read_lease.session(), write_lease.session(), calendar_);
-    for (const auto& week : dirty.weeks) {  // ascending: each week reads the one before
-      rows += builder.rebuild_week(week, clock_.now());
+    bool first = true;
+    for (const auto& [week, parts] : dirty.weeks) {  // ascending: each week reads the one before
+      const bool from_history = first && first_from_history;
+      rows += builder.rebuild_week(week, parts,
+                                   from_history ? StageSource::kHistory : StageSource::kPreviousPeriod,
+                                   clock_.now());
+      first = false;
       ++periods;
     }
+    first = true;
     for (const auto& month : dirty.months) {
-      rows += builder.rebuild_month(month, clock_.now());
+      const bool from_history = first && first_from_history;
+      rows += builder.rebuild_month(
+          month, from_history ? StageSource::kHistory : StageSource::kPreviousPeriod, clock_.now());
+      first = false;
       ++periods;
     }
     if (!request.backfill) {
-      // The watermark moves only after every period is written.
+      // The watermark moves only after every period is written, with the
+      // snapshot of exactly the customer values this pass counted.
       soci::transaction transaction(sql);
-      const std::string since =
-          to_sql_datetime(changes_until ? *changes_until - kOverlap : TimePoint{});
-      sql << "DELETE FROM report_customer_snapshot WHERE customer_id IN (SELECT id FROM customers "
-             "WHERE updated_at >= :since)",
-          soci::use(since);
-      sql << "INSERT INTO report_customer_snapshot (customer_id, first_contact_date, deleted, "
-             "created_at) SELECT id, first_contact_date, deleted, created_at FROM customers WHERE "
-             "updated_at >= :since",
-          soci::use(since);
+      if (changes_until) {
+        save_snapshot(sql, changed);
+      } else {
+        sql << "INSERT INTO report_customer_snapshot (customer_id, first_contact_date, deleted, "
+               "created_at, source, industry) SELECT id, first_contact_date, deleted, created_at, "
+               "source, industry FROM customers ON DUPLICATE KEY UPDATE first_contact_date = "
+               "VALUES(first_contact_date), deleted = VALUES(deleted), created_at = "
+               "VALUES(created_at), source = VALUES(source), industry = VALUES(industry)";
+      }
       const std::string until = started_text;
       const std::string week_text = to_text(current_week);
       const std::string month_text = to_text(current_month);
@@ -347,7 +421,7 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request,
           soci::use(until), soci::use(week_text), soci::use(month_text), soci::use(until);
       transaction.commit();
     }
-    refresh_gauges(read_lease.session(), current_week, started);
+    refresh_gauges(sql, read_lease.session(), current_week, started);
   } catch (const std::exception& e) {
     error = e.what();
     metrics_.failures.Increment();

@@ -11,8 +11,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <map>
 #include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "periods.h"
 #include "salesfollow/common/clock.h"
@@ -53,13 +56,25 @@ class ReportRunner {
   std::optional<v1::ReportRun> run(const PassRequest& request, std::chrono::seconds lock_wait);
 
  private:
+  // What a pass recomputes: for each week the tables a change can move
+  // (week_part bits), and the months.
   struct Dirty {
-    std::set<LocalDate> weeks, months;
+    std::map<LocalDate, unsigned> weeks;
+    std::set<LocalDate> months;
   };
-  Dirty find_changes(soci::session& sql, TimePoint since, TimePoint now, LocalDate current_week,
+  // A customer's values that the new-customer rows count by, as the last
+  // pass saw them (report_customer_snapshot).
+  struct SnapshotRow {
+    long long customer = 0;
+    std::string first_contact, source, industry, created_at;
+    bool deleted = false;
+  };
+  Dirty find_changes(soci::session& sql, TimePoint since, LocalDate current_week,
                      LocalDate current_month, std::optional<LocalDate> last_week,
-                     std::optional<LocalDate> last_month);
-  void refresh_gauges(soci::session& sql, LocalDate current_week, TimePoint now);
+                     std::optional<LocalDate> last_month, std::vector<SnapshotRow>& changed);
+  static void save_snapshot(soci::session& sql, const std::vector<SnapshotRow>& changed);
+  void refresh_gauges(soci::session& write, soci::session& read, LocalDate current_week,
+                      TimePoint now);
 
   ConnectionPool& write_db_;
   ConnectionPool& read_db_;

@@ -16,6 +16,9 @@ void add_report_worker_options(Options& options) {
                "a replica to read the aggregations from (same port, user and database options as "
                "--read-db-port etc.)"});
   options.add({"read-db-port", "3306", "port of the read replica"});
+  options.add({"aggregation-timeout", "1h",
+               "bound on one aggregation statement of a pass (the passes' own connections; "
+               "--db-read-timeout stays the bound for ReportService calls)"});
 }
 
 ReportWorkerComponent::ReportWorkerComponent(ProcessContext& context) {
@@ -40,9 +43,19 @@ ReportWorkerComponent::ReportWorkerComponent(ProcessContext& context) {
   }
   const std::string read_host = options.text("read-db-host");
   const int read_port = static_cast<int>(options.integer("read-db-port", 1, 65535));
+  const auto aggregation_timeout =
+      options.duration("aggregation-timeout", std::chrono::seconds(1), std::chrono::hours(24));
   options.validate();
+  // A pass has connections of its own: at 1M customers one period's
+  // statements run for minutes, far past what an RPC may wait. Three
+  // sessions: the named lock, the reads, the writes.
+  DbConfig pass_config = context.config.db;
+  pass_config.read_timeout = std::chrono::ceil<std::chrono::seconds>(aggregation_timeout);
+  pass_config.write_timeout = pass_config.read_timeout;
+  pass_config.pool_size = 6;  // two passes at once (scheduled + RunReportPass) wait on the lock
+  pass_pool_ = std::make_unique<ConnectionPool>(pass_config, nullptr);
   if (!read_host.empty()) {
-    DbConfig read_config = context.config.db;
+    DbConfig read_config = pass_config;
     read_config.host = read_host;
     read_config.port = read_port;
     read_config.unix_socket.clear();
@@ -52,7 +65,7 @@ ReportWorkerComponent::ReportWorkerComponent(ProcessContext& context) {
   page_tokens_ = std::make_unique<PageTokenCodec>(
       crypto::hmac_sha256(context.config.token_secret, "salesfollow page tokens"));
   metrics_ = std::make_unique<ReportMetrics>(context.metrics);
-  runner_ = std::make_unique<ReportRunner>(context.db, read_pool_ ? *read_pool_ : context.db,
+  runner_ = std::make_unique<ReportRunner>(*pass_pool_, read_pool_ ? *read_pool_ : *pass_pool_,
                                            context.clock, context.calendar, *metrics_);
   service_ = std::make_unique<ReportServiceImpl>(context.db, context.clock, context.calendar,
                                                  *tokens_, *page_tokens_, *runner_);

@@ -27,6 +27,7 @@ class ReportWorkerComponent final : public ProcessComponent {
  private:
   void schedule_loop();
 
+  std::unique_ptr<ConnectionPool> pass_pool_;  // the passes' sessions, long timeouts
   std::unique_ptr<ConnectionPool> read_pool_;  // only with --read-db-host
   std::unique_ptr<TokenVerifier> tokens_;
   std::unique_ptr<PageTokenCodec> page_tokens_;

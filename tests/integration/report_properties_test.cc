@@ -222,5 +222,152 @@ TEST(ReportPropertiesTest, BackfillKilledHalfWayLeavesWholePeriodsAndTheNextRunC
   EXPECT_EQ(reports::dump_reports(*crash), clean_rows);
 }
 
+// stage_counts.h: a scheduled pass or a backfill takes each period's stage
+// counts from the period before it plus what happened in between. Periods
+// recomputed on their own (the first period of a backfill comes from the
+// whole history) must give exactly the rows of the chained backfill.
+TEST(ReportPropertiesTest, ChainedPeriodsEqualPeriodsComputedFromTheWholeHistory) {
+  reports::TestClock clock;
+  clock.set("2024-01-10T04:00:00Z");
+  const auto db = reports::migrated_database("rep_chain");
+  auto sql = reports::root_session(db);
+  reports::load_sql(*sql, reports::golden_file("generated_2y.sql"));
+  auto run = reports::run_worker(db, clock, {"--backfill-from=2022-01-03", "--backfill-to=2024-01-07"},
+                                 seconds(900));
+  ASSERT_EQ(run.status, 0) << run.output;
+  const std::string chained = reports::dump_reports(*sql);
+  ASSERT_NE(chained.find("2023-12-25|rep_4|team2|2|"), std::string::npos) << "weak dataset";
+  for (const std::string day : {"2022-03-16", "2022-11-02", "2023-05-24", "2023-12-27"}) {
+    run = reports::run_worker(db, clock, {"--backfill-from=" + day, "--backfill-to=" + day});
+    ASSERT_EQ(run.status, 0) << run.output;
+    EXPECT_EQ(last_run_periods(*sql), 2) << day;  // its week and its month
+    EXPECT_EQ(reports::dump_reports(*sql), chained) << day;
+  }
+}
+
+// docs/REPORTS.md, "What a pass recomputes": each change moves only some
+// tables of some periods, and a scheduled pass rewrites only those; after
+// any sequence of passes the rows are those of a full rebuild.
+TEST(ReportPropertiesTest, ScheduledPassesRewriteOnlyWhatMovedAndEndAsAFullRebuild) {
+  reports::TestClock clock;
+  clock.set("2024-01-10T04:00:00Z");
+  const auto db = reports::migrated_database("rep_mixed");
+  auto sql = reports::root_session(db);
+  reports::load_sql(*sql, reports::golden_file("generated_2y.sql"));
+  auto run = reports::run_worker(db, clock, {"--once"}, seconds(900));
+  ASSERT_EQ(run.status, 0) << run.output;
+
+  const auto periods_state = [&] {
+    return reports::query_texts(
+        *sql, "SELECT CONCAT_WS('|', kind, period_start, computed_at) FROM report_periods ORDER BY "
+              "kind, period_start");
+  };
+  // The periods whose computed_at moved between two states.
+  const auto rewritten = [](const std::vector<std::string>& before,
+                            const std::vector<std::string>& after) {
+    std::vector<std::string> moved;
+    for (const auto& line : after) {
+      if (std::find(before.begin(), before.end(), line) == before.end()) {
+        moved.push_back(line.substr(0, line.rfind('|')));
+      }
+    }
+    return moved;
+  };
+  const auto number = [&](const std::string& query) { return reports::query_number(*sql, query); };
+
+  // 1. Today's ordinary work: a stage change and a transfer of customers
+  // first contacted long ago, a follow-up on a won customer after its win.
+  auto before = periods_state();
+  const long long moved = number("SELECT MIN(id) FROM customers WHERE stage = 2 AND deleted = 0");
+  *sql << "INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, loss_reason, "
+          "loss_note, actor_id, owner_id, team_id, created_at) SELECT id, 2, 3, 'demo done', "
+          "NULL, '', owner_id, owner_id, team_id, '2024-01-10 05:00:00' FROM customers WHERE id = " +
+              std::to_string(moved);
+  *sql << "UPDATE customers SET stage = 3, stage_changed_at = '2024-01-10 05:00:00', updated_at = "
+          "'2024-01-10 05:00:00', version = version + 1 WHERE id = " +
+              std::to_string(moved);
+  const long long transferred =
+      number("SELECT MIN(id) FROM customers WHERE stage = 1 AND deleted = 0 AND owner_id = 'rep_1'");
+  *sql << "INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, to_team, reason, "
+          "actor_id, created_at) VALUES (" +
+              std::to_string(transferred) +
+              ", 'rep_1', 'rep_2', 'team1', 'team1', 'rebalancing', 'mgr1', '2024-01-10 05:00:00')";
+  *sql << "UPDATE customers SET owner_id = 'rep_2', updated_at = '2024-01-10 05:00:00', version = "
+          "version + 1 WHERE id = " +
+              std::to_string(transferred);
+  const long long won = number("SELECT MIN(customer_id) FROM stage_events WHERE to_stage = 4");
+  const auto log_follow_up = [&](long long customer, const std::string& happened,
+                                 const std::string& logged) {
+    *sql << "INSERT INTO follow_ups (customer_id, happened_at, logged_at, late, follower_id, "
+            "logger_id, channel, scenario, content, feedback, next_action, stage_after, "
+            "stage_event, revision) VALUES (" +
+                std::to_string(customer) + ", '" + happened + "', '" + logged +
+                "', 1, 'rep_1', 'rep_1', 1, 's', 'c', 'f', '', 4, '', 1)";
+  };
+  log_follow_up(won, "2024-01-10 04:30:00", "2024-01-10 05:00:00");
+  clock.set("2024-01-10T06:00:00Z");
+  run = reports::run_worker(db, clock, {"--once"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(rewritten(before, periods_state()),
+            (std::vector<std::string>{"month|2024-01-01", "week|2024-01-08"}));
+
+  // 2. Late data: a customer entered today with a first contact in June
+  // 2023; another's source corrected; a follow-up logged today that happened
+  // before a won customer's first win (its follow-up count).
+  before = periods_state();
+  *sql << "INSERT INTO customers (display_name, name_key, industry, source, contact_name_enc, "
+          "contact_name_masked, contact_title, first_contact_date, need_description, "
+          "company_size, notes, owner_id, team_id, stage, stage_changed_at, deleted, created_by, "
+          "created_at, updated_at, version) VALUES ('Late', 'late', 'retail', 'referral', 'x', "
+          "'x*', '', '2023-06-01', '', '', '', 'rep_2', 'team1', 1, '2024-01-10 06:30:00', 0, "
+          "'rep_2', '2024-01-10 06:30:00', '2024-01-10 06:30:00', 1)";
+  const long long late = number("SELECT MAX(id) FROM customers");
+  *sql << "INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, loss_reason, "
+          "loss_note, actor_id, owner_id, team_id, created_at) VALUES (" +
+              std::to_string(late) +
+              ", NULL, 1, 'created', NULL, '', 'rep_2', 'rep_2', 'team1', '2024-01-10 06:30:00')";
+  *sql << "INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, to_team, reason, "
+          "actor_id, created_at) VALUES (" +
+              std::to_string(late) +
+              ", NULL, 'rep_2', NULL, 'team1', 'created', 'rep_2', '2024-01-10 06:30:00')";
+  *sql << "UPDATE customers SET source = 'exhibition', updated_at = '2024-01-10 06:30:00' WHERE id "
+          "= 5000";
+  const std::string corrected_week = reports::query_texts(
+      *sql,
+      "SELECT DATE_FORMAT(first_contact_date - INTERVAL WEEKDAY(first_contact_date) DAY, "
+      "'%Y-%m-%d') FROM customers WHERE id = 5000")[0];
+  const long long won_later = number(
+      "SELECT MAX(customer_id) FROM stage_events WHERE to_stage = 4 AND created_at < '2024-01-01'");
+  const std::string won_week = reports::query_texts(
+      *sql,
+      "SELECT DATE_FORMAT(DATE(created_at + INTERVAL 8 HOUR) - INTERVAL WEEKDAY(created_at + "
+      "INTERVAL 8 HOUR) DAY, '%Y-%m-%d') FROM stage_events WHERE to_stage = 4 AND customer_id = " +
+          std::to_string(won_later))[0];
+  log_follow_up(won_later, "2022-01-03 00:00:00", "2024-01-10 06:30:00");
+  clock.set("2024-01-10T07:00:00Z");
+  run = reports::run_worker(db, clock, {"--once"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  std::vector<std::string> expected = {"month|2024-01-01", "week|2023-05-29",
+                                       "week|" + corrected_week, "week|" + won_week,
+                                       "week|2024-01-08"};
+  std::sort(expected.begin(), expected.end());
+  expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+  EXPECT_EQ(rewritten(before, periods_state()), expected);
+
+  // 3. A soft delete: the customer leaves every period since it existed.
+  *sql << "UPDATE customers SET deleted = 1, deleted_at = '2024-01-10 07:30:00', updated_at = "
+          "'2024-01-10 07:30:00' WHERE id = 15000";
+  clock.set("2024-01-10T08:00:00Z");
+  run = reports::run_worker(db, clock, {"--once"});
+  ASSERT_EQ(run.status, 0) << run.output;
+  const std::string incremental = reports::dump_reports(*sql);
+
+  // The same rows as a full rebuild of the whole range on the final data.
+  run = reports::run_worker(db, clock, {"--backfill-from=2022-01-03", "--backfill-to=2024-01-10"},
+                            seconds(900));
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(reports::dump_reports(*sql), incremental);
+}
+
 }  // namespace
 }  // namespace salesfollow
