@@ -2,9 +2,8 @@
 
 namespace salesfollow::followup_service {
 
-CustomerClient::CustomerClient(const std::string& address)
-    : stub_(v1::CustomerService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+CustomerClient::CustomerClient(std::shared_ptr<grpc::Channel> channel)
+    : stub_(v1::CustomerService::NewStub(std::move(channel))) {}
 
 grpc::Status CustomerClient::change_stage(const std::string& authorization,
                                           const v1::ChangeCustomerStageRequest& request,

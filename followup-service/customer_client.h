@@ -14,7 +14,7 @@ namespace salesfollow::followup_service {
 
 class CustomerClient {
  public:
-  explicit CustomerClient(const std::string& address);
+  explicit CustomerClient(std::shared_ptr<grpc::Channel> channel);
 
   // Returns customer-service's status unchanged (with its error details), so
   // the caller sees the same answer as when calling it directly.

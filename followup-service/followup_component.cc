@@ -6,6 +6,7 @@ namespace salesfollow::followup_service {
 
 void add_followup_service_options(Options& options) {
   options.add({"customer-service-address", "", "host:port of customer-service (stage changes)"});
+  add_tls_client_options(options, "customer-service");
   options.add({"attachment-max-bytes", "20971520", "largest attachment accepted"});
   options.add({"reminder-scan-interval", "1s", "how often due plans become reminders"});
   options.add({"reminder-heartbeat-interval", "15s",
@@ -22,6 +23,7 @@ FollowUpComponent::FollowUpComponent(ProcessContext& context) {
   if (address.find(':') == std::string::npos) {
     options.add_problem("--customer-service-address must be host:port of customer-service");
   }
+  const TlsClientFiles customer_service_tls = read_tls_client_options(options, "customer-service");
   FollowUpSettings settings;
   settings.attachment_max_bytes = options.integer("attachment-max-bytes", 1, 1LL << 30);
   settings.poll_interval = options.duration("reminder-scan-interval", std::chrono::milliseconds(50),
@@ -34,7 +36,7 @@ FollowUpComponent::FollowUpComponent(ProcessContext& context) {
   tokens_ = std::make_unique<TokenVerifier>(context.config.token_secret, context.clock);
   page_tokens_ = std::make_unique<PageTokenCodec>(
       crypto::hmac_sha256(context.config.token_secret, "salesfollow page tokens"));
-  customers_ = std::make_unique<CustomerClient>(address);
+  customers_ = std::make_unique<CustomerClient>(create_channel(address, customer_service_tls));
   metrics_ = std::make_unique<FollowUpMetrics>(context.metrics);
   service_ = std::make_unique<FollowUpServiceImpl>(
       FollowUpDeps{context.db, context.clock, context.calendar, *tokens_, *page_tokens_,

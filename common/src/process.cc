@@ -156,6 +156,7 @@ void add_common_options(Options& options, const ProcessDefaults& defaults) {
   options.add({"token-secret-file", "", "file holding the token secret (a Kubernetes Secret)"});
   options.add(
       {"team-timezone", "Asia/Shanghai", "IANA time zone in which days, weeks and months are cut"});
+  add_tls_server_options(options);
 }
 
 CommonConfig read_common_config(Options& options, const std::string& component) {
@@ -220,6 +221,7 @@ CommonConfig read_common_config(Options& options, const std::string& component) 
   if (!c.token_secret.empty() && c.token_secret.size() < 32) {
     options.add_problem("--token-secret must hold at least 32 bytes");
   }
+  c.tls = read_tls_server_options(options);
   return c;
 }
 
@@ -230,10 +232,12 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
   add_common_options(options, spec.defaults);
   if (spec.add_options) spec.add_options(options);
   CommonConfig config;
+  std::shared_ptr<grpc::ServerCredentials> credentials;
   try {
     if (!options.parse({argv + 1, argv + argc}, current_environment())) return kExitOk;
     config = read_common_config(options, spec.component);
     options.validate();
+    credentials = server_credentials(config.tls);  // reads the files: fail before anything starts
   } catch (const ConfigError& e) {
     std::cerr << spec.component << ": " << e.what() << "\n";
     return kExitBadConfig;
@@ -311,7 +315,7 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(config.grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.AddListeningPort(config.grpc_listen, credentials, &grpc_port);
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
   grpc::ResourceQuota quota(spec.component);
@@ -345,6 +349,8 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
                           {"metrics_port", metrics->port()},
                           {"database", config.db.describe()},
                           {"schema_version", required_version},
+                          {"tls", config.tls.enabled()},
+                          {"client_certificates", !config.tls.client_ca_file.empty()},
                           {"version", kVersion}});
 
   const int signal_number = signals.wait();

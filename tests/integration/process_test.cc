@@ -142,6 +142,50 @@ TEST_P(ProcessTest, HelpDocumentsOptionsWithoutSecrets) {
   EXPECT_THAT(output, Not(HasSubstr(db.password)));
 }
 
+// Secrets (database password, token secret, contact keys) come from the
+// environment or files and never show in logs, metrics, --help or errors.
+TEST_P(ProcessTest, SecretsNeverAppearInLogsMetricsHelpOrErrors) {
+  const auto db = migrated_database("secrets");
+  const auto environment = testing::test_secrets_environment(db);
+  const std::string contact_keys = environment.at("SALESFOLLOW_CONTACT_KEYS");  // "id=base64"
+  std::vector<std::string> secrets = {environment.at("SALESFOLLOW_TOKEN_SECRET"),
+                                      contact_keys.substr(contact_keys.find('=') + 1),
+                                      environment.at("SALESFOLLOW_BLIND_INDEX_KEY")};
+  if (!db.password.empty()) secrets.push_back(db.password);
+  const auto expect_no_secret = [&](const std::string& text, const std::string& where) {
+    for (const auto& secret : secrets) {
+      ASSERT_FALSE(secret.empty());
+      EXPECT_THAT(text, Not(HasSubstr(secret))) << where;
+    }
+  };
+  {
+    testing::ServiceProcess process(GetParam().path, db, {"--log-level=debug"});
+    EXPECT_EQ(testing::health_status(testing::channel_to(process.grpc_address())), "SERVING");
+    expect_no_secret(testing::http_get(process.metrics_port(), "/metrics"), "/metrics");
+    process.signal(SIGTERM);
+    process.wait_for_exit(std::chrono::seconds(30));
+    expect_no_secret(process.log(), "log");
+  }
+  std::string output;
+  EXPECT_EQ(testing::run_service_to_exit(GetParam().path, db, {"--help"}, output), 0);
+  expect_no_secret(output, "--help");
+
+  // A wrong password given as a flag: the error names the server, not the password.
+  const std::string wrong_password = "Wrong-Passw0rd-that-must-not-leak";
+  EXPECT_EQ(testing::run_service_to_exit(
+                GetParam().path, db,
+                {"--db-password=" + wrong_password, "--startup-timeout=1s"}, output),
+            3);
+  EXPECT_THAT(output, Not(HasSubstr(wrong_password)));
+  // A token secret too short to be accepted: refused without being echoed.
+  const std::string short_secret = "short-token-secret-xyz";
+  EXPECT_EQ(testing::run_service_to_exit(GetParam().path, db, {"--token-secret=" + short_secret},
+                                         output),
+            2);
+  EXPECT_THAT(output, HasSubstr("--token-secret must hold at least 32 bytes"));
+  EXPECT_THAT(output, Not(HasSubstr(short_secret)));
+}
+
 TEST_P(ProcessTest, RunsOnATestClockAndSaysSoLoudly) {
   const auto db = migrated_database("test_clock");
   const auto clock_file = std::filesystem::temp_directory_path() /

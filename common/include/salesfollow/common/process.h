@@ -21,6 +21,7 @@
 #include "salesfollow/common/log.h"
 #include "salesfollow/common/options.h"
 #include "salesfollow/common/team_calendar.h"
+#include "salesfollow/common/tls.h"
 
 namespace salesfollow {
 
@@ -48,6 +49,7 @@ struct CommonConfig {
   std::string token_secret;
   // IANA zone in which days, weeks and months are cut.
   std::string team_timezone;
+  TlsServerFiles tls;
 };
 
 struct ProcessDefaults {
