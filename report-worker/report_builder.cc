@@ -224,17 +224,17 @@ long long ReportBuilder::write_losses(const std::string& week, TimePoint start, 
                    "losses) VALUES ");
   // STRAIGHT_JOIN: the week's events first. Left to itself the optimizer
   // starts from every live customer in the busiest weeks (10x slower).
-  for_each_row(read_,
-               "SELECT se.owner_id, se.team_id, COALESCE(se.loss_reason, 'other'), COUNT(*) FROM "
-               "stage_events se STRAIGHT_JOIN customers c ON c.id = se.customer_id WHERE "
-               "c.deleted = 0 AND se.to_stage = 5 AND se.from_stage IS NOT NULL AND se.created_at "
-               ">= :start AND se.created_at < :end GROUP BY 1, 2, 3",
-               {{"start", to_sql_datetime(start)}, {"end", to_sql_datetime(end)}},
-               [&](const soci::row& row) {
-                 writer.add(fmt::format("({}, {}, {}, {}, {})", q(week), q(text_at(row, 0)),
-                                        q(text_at(row, 1)), q(text_at(row, 2)),
-                                        integer_at(row, 3)));
-               });
+  for_each_row(
+      read_,
+      "SELECT se.owner_id, se.team_id, COALESCE(se.loss_reason, 'other'), COUNT(*) FROM "
+      "stage_events se STRAIGHT_JOIN customers c ON c.id = se.customer_id WHERE "
+      "c.deleted = 0 AND se.to_stage = 5 AND se.from_stage IS NOT NULL AND se.created_at "
+      ">= :start AND se.created_at < :end GROUP BY 1, 2, 3",
+      {{"start", to_sql_datetime(start)}, {"end", to_sql_datetime(end)}},
+      [&](const soci::row& row) {
+        writer.add(fmt::format("({}, {}, {}, {}, {})", q(week), q(text_at(row, 0)),
+                               q(text_at(row, 1)), q(text_at(row, 2)), integer_at(row, 3)));
+      });
   return writer.finish();
 }
 
@@ -270,9 +270,10 @@ long long ReportBuilder::write_wins(const std::string& week, TimePoint start, Ti
 long long ReportBuilder::write_transitions(const std::string& week, TimePoint start,
                                            TimePoint end) {
   const auto q = [&](const std::string& value) { return sql_quote(write_, value); };
-  RowWriter writer(write_,
-                   "INSERT INTO report_weekly_transitions (week_start, stage_event_id, customer_id, "
-                   "owner_id, team_id, from_stage, to_stage, seconds_in_stage) VALUES ");
+  RowWriter writer(
+      write_,
+      "INSERT INTO report_weekly_transitions (week_start, stage_event_id, customer_id, "
+      "owner_id, team_id, from_stage, to_stage, seconds_in_stage) VALUES ");
   // Time in stage: from the customer's previous stage event to this one.
   const std::string query = fmt::format(
       "SELECT se.id, se.customer_id, se.owner_id, se.team_id, se.from_stage, se.to_stage, {}, "
@@ -323,8 +324,8 @@ long long ReportBuilder::rebuild_month(LocalDate first_day, StageSource source, 
   std::optional<StageCounts> previous;
   if (source == StageSource::kPreviousPeriod) {
     const date::year_month_day ymd{first_day};
-    previous = StageCounts::stored_month(write_,
-                                         date::sys_days{(ymd.year() / ymd.month() - date::months{1}) / 1});
+    previous = StageCounts::stored_month(
+        write_, date::sys_days{(ymd.year() / ymd.month() - date::months{1}) / 1});
   }
   StageCounts counts = counts_at(end, source, previous, start);
   if (counts.has_negative_entry()) counts = StageCounts::at(read_, end);

@@ -121,8 +121,8 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
   // Stage and owner events are stamped with the clock when they are written:
   // they move the stage counts at the end of their week and of every later
   // period; a stage event is also a loss, a win or a transition of its week.
-  for (const auto& [table, parts] :
-       {std::pair{"stage_events", part::kStages | part::kEvents}, std::pair{"owner_events", part::kStages}}) {
+  for (const auto& [table, parts] : {std::pair{"stage_events", part::kStages | part::kEvents},
+                                     std::pair{"owner_events", part::kStages}}) {
     for_each_row(sql,
                  fmt::format("SELECT MIN({}) FROM {} WHERE created_at >= :since",
                              micros_of("created_at"), table),
@@ -138,15 +138,16 @@ ReportRunner::Dirty ReportRunner::find_changes(soci::session& sql, TimePoint sin
   std::vector<long long> first_contact_moved;
   for_each_row(
       sql,
-      fmt::format("SELECT c.id, DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.deleted, {}, "
-                  "c.source, c.industry, DATE_FORMAT(s.first_contact_date, '%Y-%m-%d'), "
-                  "s.deleted, s.source, s.industry, DATE_FORMAT(c.created_at, '%Y-%m-%d %H:%i:%s.%f') "
-                  "FROM customers c LEFT JOIN "
-                  "report_customer_snapshot s ON s.customer_id = c.id WHERE c.updated_at >= :since",
-                  micros_of("c.created_at")),
+      fmt::format(
+          "SELECT c.id, DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.deleted, {}, "
+          "c.source, c.industry, DATE_FORMAT(s.first_contact_date, '%Y-%m-%d'), "
+          "s.deleted, s.source, s.industry, DATE_FORMAT(c.created_at, '%Y-%m-%d %H:%i:%s.%f') "
+          "FROM customers c LEFT JOIN "
+          "report_customer_snapshot s ON s.customer_id = c.id WHERE c.updated_at >= :since",
+          micros_of("c.created_at")),
       window, [&](const soci::row& row) {
-        SnapshotRow now{integer_at(row, 0), text_at(row, 1), text_at(row, 4), text_at(row, 5),
-                        text_at(row, 10), integer_at(row, 2) != 0};
+        SnapshotRow now{integer_at(row, 0), text_at(row, 1),  text_at(row, 4),
+                        text_at(row, 5),    text_at(row, 10), integer_at(row, 2) != 0};
         const LocalDate first_contact = *parse_date(now.first_contact);
         const LocalDate created = local_day(from_micros(integer_at(row, 3)));
         const bool seen = row.get_indicator(6) != soci::i_null;
@@ -239,8 +240,8 @@ void ReportRunner::save_snapshot(soci::session& sql, const std::vector<SnapshotR
   flush();
 }
 
-void ReportRunner::refresh_gauges(soci::session& write, soci::session& read,
-                                  LocalDate current_week, TimePoint now) {
+void ReportRunner::refresh_gauges(soci::session& write, soci::session& read, LocalDate current_week,
+                                  TimePoint now) {
   // The summary tables are read on the primary (just written); the source
   // tables wherever the aggregations read.
   const std::string week = to_text(current_week);
@@ -383,9 +384,9 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request,
     bool first = true;
     for (const auto& [week, parts] : dirty.weeks) {  // ascending: each week reads the one before
       const bool from_history = first && first_from_history;
-      rows += builder.rebuild_week(week, parts,
-                                   from_history ? StageSource::kHistory : StageSource::kPreviousPeriod,
-                                   clock_.now());
+      rows += builder.rebuild_week(
+          week, parts, from_history ? StageSource::kHistory : StageSource::kPreviousPeriod,
+          clock_.now());
       first = false;
       ++periods;
     }

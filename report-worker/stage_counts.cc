@@ -37,24 +37,25 @@ void StageCounts::add(const Key& key, long long delta) {
 }
 
 bool StageCounts::has_negative_entry() const {
-  return std::any_of(counts_.begin(), counts_.end(), [](const auto& entry) { return entry.second < 0; });
+  return std::any_of(counts_.begin(), counts_.end(),
+                     [](const auto& entry) { return entry.second < 0; });
 }
 
 StageCounts StageCounts::at(soci::session& read, TimePoint end) {
   StageCounts counts;
   const std::string end_text = to_sql_datetime(end);
-  for_each_row(read,
-               fmt::format("SELECT lo.to_owner, lo.to_team, ls.to_stage, COUNT(*) FROM customers c "
-                           "JOIN ({}) ls ON ls.customer_id = c.id JOIN ({}) lo ON lo.customer_id = "
-                           "c.id WHERE c.deleted = 0 AND c.created_at < :end3 "
-                           "GROUP BY lo.to_owner, lo.to_team, ls.to_stage",
-                           latest_before("stage_events", "to_stage", "1"),
-                           latest_before("owner_events", "to_owner, to_team", "2")),
-               {{"end1", end_text}, {"end2", end_text}, {"end3", end_text}},
-               [&](const soci::row& row) {
-                 counts.add({text_at(row, 0), text_at(row, 1), static_cast<int>(integer_at(row, 2))},
-                            integer_at(row, 3));
-               });
+  for_each_row(
+      read,
+      fmt::format("SELECT lo.to_owner, lo.to_team, ls.to_stage, COUNT(*) FROM customers c "
+                  "JOIN ({}) ls ON ls.customer_id = c.id JOIN ({}) lo ON lo.customer_id = "
+                  "c.id WHERE c.deleted = 0 AND c.created_at < :end3 "
+                  "GROUP BY lo.to_owner, lo.to_team, ls.to_stage",
+                  latest_before("stage_events", "to_stage", "1"),
+                  latest_before("owner_events", "to_owner, to_team", "2")),
+      {{"end1", end_text}, {"end2", end_text}, {"end3", end_text}}, [&](const soci::row& row) {
+        counts.add({text_at(row, 0), text_at(row, 1), static_cast<int>(integer_at(row, 2))},
+                   integer_at(row, 3));
+      });
   return counts;
 }
 
@@ -104,8 +105,9 @@ std::optional<StageCounts> StageCounts::advance(soci::session& read, TimePoint f
 }
 
 std::optional<StageCounts> StageCounts::stored_week(soci::session& write, LocalDate monday) {
-  return stored(write, "week", "SELECT owner_id, team_id, stage, customers FROM "
-                               "report_weekly_stages WHERE week_start = :period AND owner_id <> ''",
+  return stored(write, "week",
+                "SELECT owner_id, team_id, stage, customers FROM "
+                "report_weekly_stages WHERE week_start = :period AND owner_id <> ''",
                 monday);
 }
 

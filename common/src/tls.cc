@@ -49,21 +49,23 @@ void add_tls_client_options(Options& options, const std::string& prefix) {
   options.add({prefix + "-tls-cert-file", "",
                fmt::format("PEM client certificate presented to {} (mutual TLS)", prefix)});
   options.add({prefix + "-tls-key-file", "", fmt::format("PEM key of --{}-tls-cert-file", prefix)});
-  options.add({prefix + "-tls-server-name", "",
-               fmt::format("name expected in {}'s certificate when it differs from the address's host",
-                           prefix)});
+  options.add(
+      {prefix + "-tls-server-name", "",
+       fmt::format("name expected in {}'s certificate when it differs from the address's host",
+                   prefix)});
 }
 
 TlsClientFiles read_tls_client_options(Options& options, const std::string& prefix) {
-  TlsClientFiles files{options.text(prefix + "-tls-ca-file"), options.text(prefix + "-tls-cert-file"),
-                       options.text(prefix + "-tls-key-file"),
-                       options.text(prefix + "-tls-server-name")};
+  TlsClientFiles files{
+      options.text(prefix + "-tls-ca-file"), options.text(prefix + "-tls-cert-file"),
+      options.text(prefix + "-tls-key-file"), options.text(prefix + "-tls-server-name")};
   if (files.cert_file.empty() != files.key_file.empty()) {
-    options.add_problem(fmt::format("--{0}-tls-cert-file and --{0}-tls-key-file go together", prefix));
+    options.add_problem(
+        fmt::format("--{0}-tls-cert-file and --{0}-tls-key-file go together", prefix));
   }
   if (!files.enabled() && (!files.cert_file.empty() || !files.server_name.empty())) {
-    options.add_problem(fmt::format("--{0}-tls-cert-file and --{0}-tls-server-name need --{0}-tls-ca-file",
-                                    prefix));
+    options.add_problem(fmt::format(
+        "--{0}-tls-cert-file and --{0}-tls-server-name need --{0}-tls-ca-file", prefix));
   }
   return files;
 }

@@ -172,16 +172,16 @@ TEST_P(ProcessTest, SecretsNeverAppearInLogsMetricsHelpOrErrors) {
 
   // A wrong password given as a flag: the error names the server, not the password.
   const std::string wrong_password = "Wrong-Passw0rd-that-must-not-leak";
-  EXPECT_EQ(testing::run_service_to_exit(
-                GetParam().path, db,
-                {"--db-password=" + wrong_password, "--startup-timeout=1s"}, output),
-            3);
+  EXPECT_EQ(
+      testing::run_service_to_exit(
+          GetParam().path, db, {"--db-password=" + wrong_password, "--startup-timeout=1s"}, output),
+      3);
   EXPECT_THAT(output, Not(HasSubstr(wrong_password)));
   // A token secret too short to be accepted: refused without being echoed.
   const std::string short_secret = "short-token-secret-xyz";
-  EXPECT_EQ(testing::run_service_to_exit(GetParam().path, db, {"--token-secret=" + short_secret},
-                                         output),
-            2);
+  EXPECT_EQ(
+      testing::run_service_to_exit(GetParam().path, db, {"--token-secret=" + short_secret}, output),
+      2);
   EXPECT_THAT(output, HasSubstr("--token-secret must hold at least 32 bytes"));
   EXPECT_THAT(output, Not(HasSubstr(short_secret)));
 }

@@ -232,8 +232,8 @@ TEST(ReportPropertiesTest, ChainedPeriodsEqualPeriodsComputedFromTheWholeHistory
   const auto db = reports::migrated_database("rep_chain");
   auto sql = reports::root_session(db);
   reports::load_sql(*sql, reports::golden_file("generated_2y.sql"));
-  auto run = reports::run_worker(db, clock, {"--backfill-from=2022-01-03", "--backfill-to=2024-01-07"},
-                                 seconds(900));
+  auto run = reports::run_worker(
+      db, clock, {"--backfill-from=2022-01-03", "--backfill-to=2024-01-07"}, seconds(900));
   ASSERT_EQ(run.status, 0) << run.output;
   const std::string chained = reports::dump_reports(*sql);
   ASSERT_NE(chained.find("2023-12-25|rep_4|team2|2|"), std::string::npos) << "weak dataset";
@@ -259,8 +259,9 @@ TEST(ReportPropertiesTest, ScheduledPassesRewriteOnlyWhatMovedAndEndAsAFullRebui
 
   const auto periods_state = [&] {
     return reports::query_texts(
-        *sql, "SELECT CONCAT_WS('|', kind, period_start, computed_at) FROM report_periods ORDER BY "
-              "kind, period_start");
+        *sql,
+        "SELECT CONCAT_WS('|', kind, period_start, computed_at) FROM report_periods ORDER BY "
+        "kind, period_start");
   };
   // The periods whose computed_at moved between two states.
   const auto rewritten = [](const std::vector<std::string>& before,
@@ -279,19 +280,21 @@ TEST(ReportPropertiesTest, ScheduledPassesRewriteOnlyWhatMovedAndEndAsAFullRebui
   // first contacted long ago, a follow-up on a won customer after its win.
   auto before = periods_state();
   const long long moved = number("SELECT MIN(id) FROM customers WHERE stage = 2 AND deleted = 0");
-  *sql << "INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, loss_reason, "
-          "loss_note, actor_id, owner_id, team_id, created_at) SELECT id, 2, 3, 'demo done', "
-          "NULL, '', owner_id, owner_id, team_id, '2024-01-10 05:00:00' FROM customers WHERE id = " +
-              std::to_string(moved);
+  *sql
+      << "INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, loss_reason, "
+         "loss_note, actor_id, owner_id, team_id, created_at) SELECT id, 2, 3, 'demo done', "
+         "NULL, '', owner_id, owner_id, team_id, '2024-01-10 05:00:00' FROM customers WHERE id = " +
+             std::to_string(moved);
   *sql << "UPDATE customers SET stage = 3, stage_changed_at = '2024-01-10 05:00:00', updated_at = "
           "'2024-01-10 05:00:00', version = version + 1 WHERE id = " +
               std::to_string(moved);
-  const long long transferred =
-      number("SELECT MIN(id) FROM customers WHERE stage = 1 AND deleted = 0 AND owner_id = 'rep_1'");
-  *sql << "INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, to_team, reason, "
-          "actor_id, created_at) VALUES (" +
-              std::to_string(transferred) +
-              ", 'rep_1', 'rep_2', 'team1', 'team1', 'rebalancing', 'mgr1', '2024-01-10 05:00:00')";
+  const long long transferred = number(
+      "SELECT MIN(id) FROM customers WHERE stage = 1 AND deleted = 0 AND owner_id = 'rep_1'");
+  *sql
+      << "INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, to_team, reason, "
+         "actor_id, created_at) VALUES (" +
+             std::to_string(transferred) +
+             ", 'rep_1', 'rep_2', 'team1', 'team1', 'rebalancing', 'mgr1', '2024-01-10 05:00:00')";
   *sql << "UPDATE customers SET owner_id = 'rep_2', updated_at = '2024-01-10 05:00:00', version = "
           "version + 1 WHERE id = " +
               std::to_string(transferred);
@@ -326,10 +329,11 @@ TEST(ReportPropertiesTest, ScheduledPassesRewriteOnlyWhatMovedAndEndAsAFullRebui
           "loss_note, actor_id, owner_id, team_id, created_at) VALUES (" +
               std::to_string(late) +
               ", NULL, 1, 'created', NULL, '', 'rep_2', 'rep_2', 'team1', '2024-01-10 06:30:00')";
-  *sql << "INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, to_team, reason, "
-          "actor_id, created_at) VALUES (" +
-              std::to_string(late) +
-              ", NULL, 'rep_2', NULL, 'team1', 'created', 'rep_2', '2024-01-10 06:30:00')";
+  *sql
+      << "INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, to_team, reason, "
+         "actor_id, created_at) VALUES (" +
+             std::to_string(late) +
+             ", NULL, 'rep_2', NULL, 'team1', 'created', 'rep_2', '2024-01-10 06:30:00')";
   *sql << "UPDATE customers SET source = 'exhibition', updated_at = '2024-01-10 06:30:00' WHERE id "
           "= 5000";
   const std::string corrected_week = reports::query_texts(

@@ -2,6 +2,8 @@
 // (mutual TLS): a CA made by the test signs a server certificate and a client
 // certificate; another CA signs an impostor. customer-service requires client
 // certificates; followup-service calls it with its own.
+#include "salesfollow/common/tls.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <soci/mysql/soci-mysql.h>
@@ -14,7 +16,6 @@
 #include "followup_fixture.h"
 #include "grpc_probe.h"
 #include "mariadb_server.h"
-#include "salesfollow/common/tls.h"
 
 namespace salesfollow::testing {
 namespace {
@@ -32,7 +33,8 @@ const std::string kRefused = "error:" + std::to_string(grpc::StatusCode::UNAVAIL
 // Keys and certificates made with the openssl command line.
 class TestCertificates {
  public:
-  TestCertificates() : dir_(fs::temp_directory_path() / ("salesfollow-tls-" + std::to_string(::getpid()))) {
+  TestCertificates()
+      : dir_(fs::temp_directory_path() / ("salesfollow-tls-" + std::to_string(::getpid()))) {
     fs::create_directories(dir_);
     make_ca("ca", "salesfollow test CA");
     make_ca("impostor-ca", "somebody else's CA");
@@ -66,9 +68,8 @@ class TestCertificates {
     openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
              "-keyout", path(name + ".key"), "-out", path(name + ".csr"), "-subj",
              "/CN=" + common_name});
-    std::ofstream(dir_ / (name + ".ext"))
-        << "subjectAltName=DNS:localhost,DNS:" << common_name
-        << ",IP:127.0.0.1\nextendedKeyUsage=" << usage << "\n";
+    std::ofstream(dir_ / (name + ".ext")) << "subjectAltName=DNS:localhost,DNS:" << common_name
+                                          << ",IP:127.0.0.1\nextendedKeyUsage=" << usage << "\n";
     openssl({"x509", "-req", "-in", path(name + ".csr"), "-CA", path(ca + ".pem"), "-CAkey",
              path(ca + ".key"), "-CAcreateserial", "-out", path(name + ".pem"), "-days", "2",
              "-extfile", path(name + ".ext")});
@@ -108,7 +109,8 @@ class TlsTest : public ::testing::Test {
                                  "--tls-client-ca-file=" + c.path("ca.pem")});
     const std::vector<std::string> followup_tls = {
         "--customer-service-address=" + customer_service_->grpc_address(),
-        "--tls-cert-file=" + c.path("server.pem"), "--tls-key-file=" + c.path("server.key"),
+        "--tls-cert-file=" + c.path("server.pem"),
+        "--tls-key-file=" + c.path("server.key"),
         "--tls-client-ca-file=" + c.path("ca.pem"),
         "--customer-service-tls-ca-file=" + c.path("ca.pem"),
         "--customer-service-tls-server-name=customer-service"};
