@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "child_process.h"
+#include "customer_fixture.h"
 #include "grpc_probe.h"
 #include "mariadb_server.h"
 #include "salesfollow/common/clock.h"
@@ -17,6 +18,7 @@ namespace {
 using ::testing::Contains;
 using testing::fresh_database;
 using ::testing::HasSubstr;
+using testing::migrated_database;
 using ::testing::Not;
 
 struct Executable {
@@ -25,14 +27,6 @@ struct Executable {
 };
 
 std::ostream& operator<<(std::ostream& out, const Executable& e) { return out << e.name; }
-
-DbConfig migrated_database(const std::string& prefix) {
-  auto db = fresh_database(prefix);
-  std::string output;
-  const int status = testing::run_service_to_exit(MIGRATE_BIN, db, {}, output);
-  if (status != 0) throw std::runtime_error("migration failed:\n" + output);
-  return db;
-}
 
 class ProcessTest : public ::testing::TestWithParam<Executable> {};
 

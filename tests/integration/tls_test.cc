@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "child_process.h"
+#include "customer_fixture.h"
 #include "followup_fixture.h"
 #include "grpc_probe.h"
 #include "mariadb_server.h"
@@ -77,15 +78,6 @@ class TestCertificates {
   fs::path dir_;
 };
 
-DbConfig migrated_database() {
-  auto db = fresh_database("tls");
-  std::string output;
-  if (run_service_to_exit(MIGRATE_BIN, db, {}, output) != 0) {
-    throw std::runtime_error("migration failed:\n" + output);
-  }
-  return db;
-}
-
 std::shared_ptr<grpc::Channel> tls_channel(const std::string& address, const std::string& ca,
                                            const std::string& cert = "",
                                            const std::string& key = "") {
@@ -100,7 +92,7 @@ class TlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     certificates_ = std::make_unique<TestCertificates>();
-    db_ = std::make_unique<DbConfig>(migrated_database());
+    db_ = std::make_unique<DbConfig>(migrated_database("tls"));
     const auto& c = *certificates_;
     customer_service_ = std::make_unique<ServiceProcess>(
         CUSTOMER_SERVICE_BIN, *db_,
@@ -228,26 +220,22 @@ TEST_F(TlsTest, AFollowUpServiceWithoutItsCertificateWritesNothing) {
 
 TEST_F(TlsTest, BrokenTlsSettingsStopTheProcessWithAClearMessage) {
   const auto& c = *certificates_;
-  std::string output;
-  EXPECT_EQ(run_service_to_exit(CUSTOMER_SERVICE_BIN, *db_,
-                                {"--tls-cert-file=" + c.path("server.pem")}, output),
-            2);
-  EXPECT_THAT(output, HasSubstr("--tls-cert-file and --tls-key-file go together"));
-
-  EXPECT_EQ(run_service_to_exit(CUSTOMER_SERVICE_BIN, *db_,
-                                {"--tls-cert-file=" + c.path("server.pem"),
-                                 "--tls-key-file=" + c.path("missing.key")},
-                                output),
-            2);
-  EXPECT_THAT(output, HasSubstr("missing.key' cannot be read or is not PEM"));
-
-  // A key passed where a certificate belongs: named by path, its bytes never printed.
-  EXPECT_EQ(run_service_to_exit(CUSTOMER_SERVICE_BIN, *db_,
-                                {"--tls-cert-file=" + c.path("server.csr.missing"),
-                                 "--tls-key-file=" + c.path("server.key")},
-                                output),
-            2);
+  // Exit status 2 (bad configuration) and what the process printed.
+  const auto start_with = [&](const std::string& cert, const std::string& key) {
+    std::vector<std::string> args = {"--tls-cert-file=" + c.path(cert)};
+    if (!key.empty()) args.push_back("--tls-key-file=" + c.path(key));
+    std::string output;
+    EXPECT_EQ(run_service_to_exit(CUSTOMER_SERVICE_BIN, *db_, args, output), 2) << output;
+    return output;
+  };
+  EXPECT_THAT(start_with("server.pem", ""),
+              HasSubstr("--tls-cert-file and --tls-key-file go together"));
+  EXPECT_THAT(start_with("server.pem", "missing.key"),
+              HasSubstr("missing.key' cannot be read or is not PEM"));
+  // A key where the certificate belongs: refused, and its bytes never printed.
+  const std::string output = start_with("server.key", "server.key");
   EXPECT_THAT(output, Not(HasSubstr("PRIVATE KEY")));
+  EXPECT_THAT(output, Not(HasSubstr(c.pem("server.key").substr(40, 40))));
 }
 
 }  // namespace
