@@ -7,7 +7,8 @@
       SQL script for the mariadb client, in the worker's order, after the
       worker's own session settings. Reads are the SELECTs except the
       bookkeeping (report_state, report_runs, report_periods, GET_LOCK,
-      RELEASE_LOCK, LAST_INSERT_ID): the aggregations, the event-id slice
+      RELEASE_LOCK, LAST_INSERT_ID) and the start-up statements (pool
+      pings, schema version check): the aggregations, the event-id slice
       bounds, the stored summary rows the chained stage counts start from,
       the previous week's shares and the gauges. SOCI's MySQL backend
       substitutes parameters on the client, so the log holds the exact texts.
@@ -59,7 +60,8 @@ BOOKKEEPING = re.compile(r"(GET_LOCK|RELEASE_LOCK|LAST_INSERT_ID\(\)|\breport_st
 
 
 def is_replayed_read(sql):
-    return bool(re.match(r"\s*SELECT\b", sql, re.I)) and not BOOKKEEPING.search(sql)
+    return (bool(re.match(r"\s*SELECT\b", sql, re.I)) and not BOOKKEEPING.search(sql)
+            and classify(sql) != "startup")
 
 
 def worker_statements(path, user):
@@ -117,6 +119,9 @@ CLASSES = [
     ("bookkeeping", r"(GET_LOCK|RELEASE_LOCK|LAST_INSERT_ID\(\)|^SELECT 1 FROM report_periods|"
                     r"report_runs|FROM report_state)"),
     ("session", r"^SET SESSION"),
+    # The connection pool's pings and the schema version check at start-up.
+    ("startup", r"^(SELECT 1$|SELECT COUNT\(\*\) FROM information_schema\.tables WHERE table_schema = DATABASE\(\) "
+                r"AND table_name = 'schema_migrations'|SELECT version, name, checksum FROM schema_migrations)"),
     ("new_customers", r"^SELECT COALESCE\(o\.to_owner"),
     ("stage_counts_history", r"^SELECT lo\.to_owner"),
     ("stage_counts_delta", r"^SELECT o\.to_owner, o\.to_team, s\.to_stage, SUM\(x\.sign\)"),

@@ -126,11 +126,15 @@ ON DUPLICATE KEY UPDATE plan_at = VALUES(plan_at), action = VALUES(action),
   recommended = VALUES(recommended), planner_id = VALUES(planner_id),
   updated_at = VALUES(updated_at), reminded = VALUES(reminded);
 
--- What was written, and the past weeks (before the week of @now) the worker
--- will recompute because of it: the first-contact week of every customer
--- whose row changed (report_runner.cc find_changes marks it whether or not
--- the first-contact date changed), and the first-win week of every customer
--- with a new follow-up (whether or not the follow-up happened before the win).
+-- What was written, and the past weeks (before the week of @now) that the
+-- change detection before commit 36aba1f recomputed because of it (for the
+-- before/after comparison in docs/PERFORMANCE.md): the first-contact week of
+-- every customer whose row changed (marked whether or not the first-contact
+-- date changed), and the first-win week of every customer with a new
+-- follow-up (whether or not the follow-up happened before the win). Since
+-- 36aba1f neither marks a past week here: no first-contact date, deletion,
+-- source or industry changes, and no follow-up happened at or before a
+-- first win (counted below: "before a first win").
 -- One temporary table per statement: MySQL cannot reopen a temporary table.
 SET @week = DATE(DATE_ADD(@now, INTERVAL 8 HOUR)) - INTERVAL WEEKDAY(DATE_ADD(@now, INTERVAL 8 HOUR)) DAY;
 SET @n_stage = (SELECT COUNT(*) FROM bench_chg_stage);
@@ -138,6 +142,7 @@ SET @n_owner = (SELECT COUNT(*) FROM bench_chg_owner);
 SET @n_new = (SELECT COUNT(*) FROM customers WHERE created_at = @now AND display_name LIKE CONCAT('Bench new customer ', @salt, ' %'));
 SET @n_fu = (SELECT COUNT(*) FROM bench_chg_fu);
 SET @n_fu_won = (SELECT COUNT(*) FROM bench_chg_fu f WHERE EXISTS (SELECT 1 FROM stage_events w WHERE w.customer_id = f.id AND w.to_stage = 4));
+SET @n_fu_before_win = (SELECT COUNT(*) FROM bench_chg_fu f WHERE EXISTS (SELECT 1 FROM stage_events w WHERE w.customer_id = f.id AND w.to_stage = 4 AND w.created_at >= @now - INTERVAL 1 HOUR));
 CREATE TEMPORARY TABLE bench_weeks (cause VARCHAR(16) NOT NULL, week DATE NOT NULL);
 INSERT INTO bench_weeks SELECT 'updated', first_contact_date - INTERVAL WEEKDAY(first_contact_date) DAY FROM bench_chg_stage;
 INSERT INTO bench_weeks SELECT 'updated', first_contact_date - INTERVAL WEEKDAY(first_contact_date) DAY FROM bench_chg_owner;
@@ -149,8 +154,8 @@ SET @weeks_fu = (SELECT COUNT(DISTINCT week) FROM bench_weeks WHERE cause = 'fol
 SET @weeks_all = (SELECT COUNT(DISTINCT week) FROM bench_weeks WHERE week < @week);
 SELECT CONCAT('changes at ', @now, ': ', @n_stage, ' stage changes, ', @n_owner, ' transfers, ',
               @n_new, ' new customers, ', @n_fu, ' follow-ups (', @n_fu_won,
-              ' of them on customers that won once)') AS progress;
-SELECT CONCAT('past weeks made dirty: ', @weeks_updated, ' by changed customer rows (first-contact week), ',
+              ' of them on customers that won once, ', @n_fu_before_win, ' before a first win)') AS progress;
+SELECT CONCAT('past weeks the detection before 36aba1f made dirty: ', @weeks_updated, ' by changed customer rows (first-contact week), ',
               @weeks_fu, ' by follow-ups (first-win week), ', @weeks_all, ' in all') AS progress;
 DROP TEMPORARY TABLE bench_weeks;
 DROP TEMPORARY TABLE bench_chg_stage, bench_chg_owner, bench_chg_fu, bench_n;
