@@ -273,6 +273,10 @@ def pass_text(step):
     return text
 
 
+def pct(a, b):
+    return "{:.2%}".format(a / b) if a is not None and b else "-"
+
+
 def floor_text(step):
     if not ran(step):
         return "not run"
@@ -356,6 +360,9 @@ def print_table(result):
                                        s["ratios"]["scheduled_vs_rebuild"],
                                                  verdict(s["ratios"]["scheduled_vs_rebuild"], 0.02))
                     if s["ratios"]["scheduled_vs_rebuild"] is not None else "-" for s in sizes], "<= 2%")
+    row("(3')/(1) and (3)/(1), pass seconds (no process start and exit)",
+        ["{} and {}".format(pct(s["scheduled_current_only"].get("pass_seconds"), s["rebuild"].get("pass_seconds")),
+                            pct(s["scheduled"].get("pass_seconds"), s["rebuild"].get("pass_seconds"))) for s in sizes])
     row("(4) peak RSS: sample / full rebuild / (3)",
         ["{} / {} / {}".format(fmt_mb(s["sample"].get("max_rss_kb")), fmt_mb(s["rebuild"].get("max_rss_kb")) if ran(s["rebuild"]) else "-",
                                fmt_mb(s["scheduled"].get("max_rss_kb"))) for s in sizes])
