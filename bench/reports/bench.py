@@ -97,7 +97,9 @@ def cmd_floor_sql(a):
 
 
 def cmd_coverage(a):
-    worker = summarise_slowlog(a.worker_slowlog)
+    # The runner's own root sessions (and anyone looking at the server during
+    # the step) are not the worker.
+    worker = summarise_slowlog(a.worker_slowlog, skip_users=("root",))
     with open(a.extracted) as f:
         extracted = json.load(f)["by_class"]
     replayed = summarise_slowlog(a.floor_slowlog)
@@ -152,7 +154,7 @@ def classify(sql):
 
 
 def parse_slowlog(path):
-    entries, current, text = [], None, []
+    entries, current, text, user = [], None, [], None
 
     def flush():
         if current is not None:
@@ -164,10 +166,14 @@ def parse_slowlog(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
-            if line.startswith("# Query_time:"):
+            if line.startswith("# User@Host:"):
+                flush()
+                current, text = None, []
+                user = line.split()[2].split("[")[0]
+            elif line.startswith("# Query_time:"):
                 flush()
                 m = re.search(r"Query_time: ([\d.]+).*Rows_examined: (\d+)", line)
-                current, text = {"seconds": float(m.group(1)), "rows_examined": int(m.group(2))}, []
+                current, text = {"seconds": float(m.group(1)), "rows_examined": int(m.group(2)), "user": user}, []
             elif line.startswith("#") or current is None:
                 continue
             elif line.startswith("use ") or line.startswith("SET timestamp="):
@@ -178,11 +184,13 @@ def parse_slowlog(path):
     return entries
 
 
-def summarise_slowlog(path):
+def summarise_slowlog(path, skip_users=()):
     out = {}
     if not os.path.exists(path):
         return out
     for e in parse_slowlog(path):
+        if e.get("user") in skip_users:
+            continue
         c = out.setdefault(classify(e["sql"]), {"calls": 0, "seconds": 0.0, "max_seconds": 0.0, "rows_examined": 0,
                                                 "calls_seconds": []})
         c["calls"] += 1
