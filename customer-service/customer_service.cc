@@ -127,7 +127,7 @@ void CustomerMetrics::imported(const char* outcome, double count) {
   import_rows_.Add({{"outcome", outcome}}).Increment(count);
 }
 
-std::chrono::milliseconds CustomerServiceImpl::budget(const grpc::ServerContext& context) const {
+DbBudget CustomerServiceImpl::budget(const grpc::ServerContext& context) const {
   return remaining_budget(context, deps_.db.config().acquire_timeout);
 }
 

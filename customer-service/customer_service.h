@@ -88,7 +88,7 @@ class CustomerServiceImpl final : public v1::CustomerService::Service {
                                grpc::ServerWriter<v1::Customer>* writer) override;
 
  private:
-  std::chrono::milliseconds budget(const grpc::ServerContext& context) const;
+  DbBudget budget(const grpc::ServerContext& context) const;
   // The customer if the caller may see it; PERMISSION_DENIED otherwise (also
   // when it does not exist, unless the caller sees everything).
   CustomerRecord load_accessible(CustomerRepository& repository, const Caller& caller,

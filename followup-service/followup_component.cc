@@ -12,6 +12,9 @@ void add_followup_service_options(Options& options) {
   options.add({"reminder-heartbeat-interval", "15s",
                "idle WatchReminders streams get a heartbeat this often"});
   options.add({"clock-skew", "5m", "how far in the future a follow-up's time may be"});
+  options.add({"max-reminder-streams", "0",
+               "most WatchReminders streams open at once (each holds a server thread); 0 = half "
+               "of --grpc-max-threads"});
 }
 
 FollowUpComponent::FollowUpComponent(ProcessContext& context) {
@@ -32,6 +35,10 @@ FollowUpComponent::FollowUpComponent(ProcessContext& context) {
       "reminder-heartbeat-interval", std::chrono::milliseconds(100), std::chrono::minutes(10));
   settings.clock_skew =
       options.duration("clock-skew", std::chrono::milliseconds(0), std::chrono::hours(1));
+  const int max_threads = context.config.grpc_max_threads;
+  const auto max_streams = options.integer("max-reminder-streams", 0, max_threads - 1);
+  settings.max_reminder_streams =
+      max_streams > 0 ? static_cast<int>(max_streams) : std::max(1, max_threads / 2);
   options.validate();
   tokens_ = std::make_unique<TokenVerifier>(context.config.token_secret, context.clock);
   page_tokens_ = std::make_unique<PageTokenCodec>(

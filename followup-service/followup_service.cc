@@ -30,14 +30,6 @@ void validate_channel(int channel, const std::string& field) {
   }
 }
 
-TimePoint checked_time(const google::protobuf::Timestamp& t, const std::string& field) {
-  // 1970 .. 9999: what DATETIME(6) stores and RFC 3339 can say.
-  if (t.seconds() <= 0 || t.seconds() > 253402300799LL || t.nanos() < 0 || t.nanos() > 999999999) {
-    throw invalid_field(field, "is missing or out of range");
-  }
-  return from_timestamp(t);
-}
-
 std::pair<long long, std::uint64_t> cursor_of(const nlohmann::json& token) {
   try {
     return {token.at("t").get<long long>(), token.at("id").get<std::uint64_t>()};
@@ -49,6 +41,14 @@ std::pair<long long, std::uint64_t> cursor_of(const nlohmann::json& token) {
 long long micros_since_epoch(TimePoint t) { return t.time_since_epoch().count(); }
 
 }  // namespace
+
+TimePoint checked_time(const google::protobuf::Timestamp& t, const std::string& field) {
+  // 1970 .. 9999: what DATETIME(6) stores and RFC 3339 can say.
+  if (t.seconds() <= 0 || t.seconds() > 253402300799LL || t.nanos() < 0 || t.nanos() > 999999999) {
+    throw invalid_field(field, "is missing or out of range");
+  }
+  return from_timestamp(t);
+}
 
 std::string follow_up_name(std::uint64_t id) { return "followUps/" + std::to_string(id); }
 
@@ -103,7 +103,7 @@ void FollowUpMetrics::set_overdue(const std::vector<std::pair<std::string, long 
   }
 }
 
-std::chrono::milliseconds FollowUpServiceImpl::budget(const grpc::ServerContext& context) const {
+DbBudget FollowUpServiceImpl::budget(const grpc::ServerContext& context) const {
   return remaining_budget(context, deps_.db.config().acquire_timeout);
 }
 

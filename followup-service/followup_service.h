@@ -20,11 +20,19 @@
 
 namespace salesfollow::followup_service {
 
+// A request's timestamp, refused (INVALID_ARGUMENT naming `field`) when unset
+// or outside 1970 .. 9999, what DATETIME(6) stores.
+TimePoint checked_time(const google::protobuf::Timestamp& t, const std::string& field);
+
 struct FollowUpSettings {
   std::int64_t attachment_max_bytes = 20 * 1024 * 1024;
   std::chrono::milliseconds clock_skew{std::chrono::minutes(5)};
   std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(15)};
   std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+  // Each open WatchReminders stream holds a thread of the synchronous
+  // server for its whole life: beyond this many, new streams are refused
+  // (RESOURCE_EXHAUSTED) so that the other calls keep threads to run on.
+  int max_reminder_streams = 32;
 };
 
 // Business metrics; labels hold channel names and rep ids only.
@@ -110,7 +118,7 @@ class FollowUpServiceImpl final : public v1::FollowUpService::Service {
                                v1::ListAttachmentsResponse* response) override;
 
  private:
-  std::chrono::milliseconds budget(const grpc::ServerContext& context) const;
+  DbBudget budget(const grpc::ServerContext& context) const;
   CustomerView accessible_customer(FollowUpRepository& repository, const Caller& caller,
                                    std::uint64_t id) const;
   // The follow-up and its customer, if the caller may see them.
@@ -127,6 +135,7 @@ class FollowUpServiceImpl final : public v1::FollowUpService::Service {
   std::condition_variable streams_wake_;
   std::uint64_t reminder_generation_ = 0;
   bool stopping_ = false;
+  int open_streams_ = 0;  // guarded by streams_mutex_
 };
 
 std::string follow_up_name(std::uint64_t id);

@@ -84,13 +84,27 @@ grpc::Status FollowUpServiceImpl::WatchReminders(grpc::ServerContext* context,
   return guarded("WatchReminders", [&] {
     const Caller caller = deps_.tokens.authenticate(*context);
     const CustomerScope scope = scope_of(caller);
-    const TimePoint since = request->has_since() ? from_timestamp(request->since())
+    const TimePoint since = request->has_since() ? checked_time(request->since(), "since")
                                                  : deps_.clock.now() - std::chrono::hours(24);
+    {
+      const std::lock_guard lock(streams_mutex_);
+      if (open_streams_ >= deps_.settings.max_reminder_streams) {
+        return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            fmt::format("{} reminder streams are open, the most this replica "
+                                        "serves; retry later or on another replica",
+                                        open_streams_));
+      }
+      ++open_streams_;
+    }
     deps_.metrics.stream_opened();
     struct Closer {
-      FollowUpMetrics& metrics;
-      ~Closer() { metrics.stream_closed(); }
-    } closer{deps_.metrics};
+      FollowUpServiceImpl& service;
+      ~Closer() {
+        service.deps_.metrics.stream_closed();
+        const std::lock_guard lock(service.streams_mutex_);
+        --service.open_streams_;
+      }
+    } closer{*this};
 
     // The subscription's cursor: every reminder is sent once, in id order.
     // Writes block while the client is slow (HTTP/2 flow control), and each

@@ -107,7 +107,28 @@ std::unique_ptr<soci::session> ConnectionPool::open_session() {
   }
 }
 
-ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds max_wait) {
+ConnectionPool::Lease ConnectionPool::acquire(const DbBudget& budget) {
+  Lease lease = take(budget.acquire_wait);
+  std::chrono::seconds wanted = config_.lock_wait_timeout;
+  if (budget.caller_waits) {
+    wanted = std::clamp(std::chrono::ceil<std::chrono::seconds>(*budget.caller_waits),
+                        std::chrono::seconds(1), config_.lock_wait_timeout);
+  }
+  if (lease.lock_wait_ != wanted) {
+    try {
+      lease.session() << "SET SESSION innodb_lock_wait_timeout = " << wanted.count()
+                      << ", lock_wait_timeout = " << wanted.count();
+    } catch (const soci::soci_error& e) {
+      lease.note_error(mysql_error_number(e));
+      throw DatabaseUnavailable(fmt::format("cannot set the lock wait on {} (error {})",
+                                            config_.describe(), mysql_error_number(e)));
+    }
+    lease.lock_wait_ = wanted;
+  }
+  return lease;
+}
+
+ConnectionPool::Lease ConnectionPool::take(const std::chrono::milliseconds max_wait) {
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + std::min(max_wait, config_.acquire_timeout);
   std::unique_lock lock(mutex_);
@@ -121,7 +142,7 @@ ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds max_wait
           metrics_->acquire_seconds.Observe(
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
-        return Lease(this, std::move(candidate.session), candidate.generation);
+        return Lease(this, std::move(candidate.session), candidate.generation, candidate.lock_wait);
       }
       --open_;  // opened before a lost connection: retire it
     }
@@ -136,7 +157,7 @@ ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds max_wait
           metrics_->acquire_seconds.Observe(
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
-        return Lease(this, std::move(session), generation);
+        return Lease(this, std::move(session), generation, config_.lock_wait_timeout);
       } catch (...) {
         lock.lock();
         --open_;
@@ -158,13 +179,13 @@ ConnectionPool::Lease ConnectionPool::acquire(std::chrono::milliseconds max_wait
 }
 
 void ConnectionPool::give_back(std::unique_ptr<soci::session> session, std::uint64_t generation,
-                               bool broken) {
+                               std::chrono::seconds lock_wait, bool broken) {
   {
     const std::lock_guard lock(mutex_);
     if (broken || generation != generation_) {
       --open_;
     } else {
-      idle_.push_back({std::move(session), generation});
+      idle_.push_back({std::move(session), generation, lock_wait});
     }
     update_gauges_locked();
   }
@@ -201,17 +222,18 @@ bool ConnectionPool::ping() {
 }
 
 ConnectionPool::Lease::Lease(ConnectionPool* pool, std::unique_ptr<soci::session> session,
-                             std::uint64_t generation)
-    : pool_(pool), session_(std::move(session)), generation_(generation) {}
+                             std::uint64_t generation, std::chrono::seconds lock_wait)
+    : pool_(pool), session_(std::move(session)), generation_(generation), lock_wait_(lock_wait) {}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
     : pool_(std::exchange(other.pool_, nullptr)),
       session_(std::move(other.session_)),
       generation_(other.generation_),
+      lock_wait_(other.lock_wait_),
       broken_(other.broken_) {}
 
 ConnectionPool::Lease::~Lease() {
-  if (pool_ != nullptr) pool_->give_back(std::move(session_), generation_, broken_);
+  if (pool_ != nullptr) pool_->give_back(std::move(session_), generation_, lock_wait_, broken_);
 }
 
 void ConnectionPool::Lease::note_error(unsigned int mysql_error_number) {

@@ -118,13 +118,28 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
         metadata->emplace(kRequestIdHeader, request_id_);
       }
     }
-    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_MESSAGE))
-      metrics_.received->Increment();
-    if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_MESSAGE)) metrics_.sent->Increment();
+    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_MESSAGE)) {
+      if (methods->GetRecvMessage() != nullptr) {
+        metrics_.received->Increment();
+      } else {
+        message_missing_ = true;  // the end of a client stream, or a message that did not parse
+      }
+    }
     if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS)) {
-      const grpc::Status status = methods->GetSendStatus();
+      grpc::Status status = methods->GetSendStatus();
+      // gRPC answers a request it cannot parse (e.g. invalid UTF-8 in a string
+      // field) with a bare INTERNAL before any handler runs; our handlers
+      // never send INTERNAL without a message. It is the caller's fault.
+      if (message_missing_ && status.error_code() == grpc::StatusCode::INTERNAL &&
+          status.error_message().empty()) {
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              "the request is not a valid message (a string field holds invalid "
+                              "UTF-8, or the bytes are malformed)");
+        methods->ModifySendStatus(status);
+      }
       finish(status.error_code(), status.error_message());
     }
+    if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_MESSAGE)) metrics_.sent->Increment();
     methods->Proceed();
   }
 
@@ -153,6 +168,7 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
   const GrpcObserver::MethodMetrics& metrics_;
   std::chrono::steady_clock::time_point started_;
   std::string request_id_;
+  bool message_missing_ = false;
   bool finished_ = false;
 };
 

@@ -4,11 +4,11 @@
 
 namespace salesfollow {
 
-std::chrono::milliseconds remaining_budget(const grpc::ServerContext& context,
-                                           std::chrono::milliseconds cap) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      context.deadline() - std::chrono::system_clock::now());
-  return std::clamp(left, std::chrono::milliseconds(0), cap);
+DbBudget remaining_budget(const grpc::ServerContext& context, std::chrono::milliseconds cap) {
+  const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 context.deadline() - std::chrono::system_clock::now()),
+                             std::chrono::milliseconds(0));
+  return {std::min(left, cap), left};
 }
 
 google::protobuf::Timestamp to_timestamp(TimePoint t) {

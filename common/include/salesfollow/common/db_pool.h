@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,21 @@ struct DbConfig {
   std::string describe() const;
 };
 
+// What a call may spend on the database: how long it waits for a session,
+// and how long its caller still waits for the answer. A session's lock waits
+// (--db-lock-wait-timeout) are cut to the latter, so that a call whose
+// client gave up at its deadline does not hold a connection, waiting on a
+// lock, long after (whole seconds: what MySQL's lock waits take).
+struct DbBudget {
+  template <typename Rep, typename Period>
+  DbBudget(std::chrono::duration<Rep, Period> wait)  // NOLINT: a plain wait converts
+      : acquire_wait(std::chrono::duration_cast<std::chrono::milliseconds>(wait)) {}
+  DbBudget(std::chrono::milliseconds wait, std::chrono::milliseconds left)
+      : acquire_wait(wait), caller_waits(left) {}
+  std::chrono::milliseconds acquire_wait;
+  std::optional<std::chrono::milliseconds> caller_waits;  // none: the configured lock wait
+};
+
 class ConnectionPool {
  public:
   // `registry` may be null (no metrics), e.g. in command-line tools.
@@ -74,23 +90,26 @@ class ConnectionPool {
 
    private:
     friend class ConnectionPool;
-    Lease(ConnectionPool* pool, std::unique_ptr<soci::session> session, std::uint64_t generation);
+    Lease(ConnectionPool* pool, std::unique_ptr<soci::session> session, std::uint64_t generation,
+          std::chrono::seconds lock_wait);
     ConnectionPool* pool_;
     std::unique_ptr<soci::session> session_;
     std::uint64_t generation_;
+    std::chrono::seconds lock_wait_;  // what the session's lock waits are set to
     bool broken_ = false;
   };
 
-  // Waits at most min(max_wait, acquire_timeout) for a session; throws
-  // DatabaseUnavailable when none can be had.
-  Lease acquire(std::chrono::milliseconds max_wait);
+  // Waits at most min(budget.acquire_wait, acquire_timeout) for a session;
+  // throws DatabaseUnavailable when none can be had. The session's lock
+  // waits follow the budget (see DbBudget).
+  Lease acquire(const DbBudget& budget);
   Lease acquire() { return acquire(config_.acquire_timeout); }
 
   // Runs fn(soci::session&) on a pooled session; connection errors retire the
   // session before the exception goes on to the caller.
   template <typename Fn>
-  auto run(Fn&& fn, std::chrono::milliseconds max_wait) {
-    auto lease = acquire(max_wait);
+  auto run(Fn&& fn, const DbBudget& budget) {
+    auto lease = acquire(budget);
     try {
       return fn(lease.session());
     } catch (const soci::soci_error& e) {
@@ -115,11 +134,14 @@ class ConnectionPool {
   struct Idle {
     std::unique_ptr<soci::session> session;
     std::uint64_t generation;
+    std::chrono::seconds lock_wait;
   };
   struct Metrics;
 
   std::unique_ptr<soci::session> open_session();
-  void give_back(std::unique_ptr<soci::session> session, std::uint64_t generation, bool broken);
+  Lease take(const std::chrono::milliseconds max_wait);
+  void give_back(std::unique_ptr<soci::session> session, std::uint64_t generation,
+                 std::chrono::seconds lock_wait, bool broken);
   void retire_all_older_than(std::uint64_t generation);
   void update_gauges_locked();
 

@@ -7,13 +7,13 @@
 #include <chrono>
 
 #include "salesfollow/common/clock.h"
+#include "salesfollow/common/db_pool.h"
 
 namespace salesfollow {
 
 // How long a handler may still wait for a resource (a pooled connection):
 // the client's remaining deadline, capped by `cap`. Never negative.
-std::chrono::milliseconds remaining_budget(const grpc::ServerContext& context,
-                                           std::chrono::milliseconds cap);
+DbBudget remaining_budget(const grpc::ServerContext& context, std::chrono::milliseconds cap);
 
 google::protobuf::Timestamp to_timestamp(TimePoint t);
 TimePoint from_timestamp(const google::protobuf::Timestamp& t);

@@ -60,7 +60,7 @@ void store_idempotent_answer(soci::session& sql, const std::string& method,
 // Runs `write(session)` -> Response in a transaction, idempotently when
 // request_id is set. Response is a protobuf message.
 template <typename Response, typename Write>
-Response run_idempotent(ConnectionPool& db, std::chrono::milliseconds wait,
+Response run_idempotent(ConnectionPool& db, const DbBudget& budget,
                         const std::string& method, const std::string& request_id,
                         const std::string& fingerprint, const std::string& caller_id,
                         const Clock& clock, Write&& write) {
@@ -92,7 +92,7 @@ Response run_idempotent(ConnectionPool& db, std::chrono::milliseconds wait,
         transaction.commit();
         return response;
       },
-      wait);
+      budget);
 }
 
 }  // namespace salesfollow
