@@ -173,6 +173,7 @@ class SalesctlTest : public ::testing::Test {
   static std::string rep() { return token("xiaowang", Role::rep, "team1"); }
   static std::string other_rep() { return token("xiaozhang", Role::rep, "team2"); }
   static std::string manager() { return token("manager1", Role::manager, "team1"); }
+  static std::string admin() { return token("admin", Role::admin, ""); }
 
   // salesctl with the services' addresses in the environment and `who`'s token.
   static Result salesctl(std::vector<std::string> args, const std::string& who = rep(),
@@ -241,10 +242,15 @@ TEST_F(SalesctlTest, HelpListsEveryCommandAndBadUsageExitsWithTwo) {
 }
 
 TEST_F(SalesctlTest, ErrorsAreTheServicesMessageWithAnExitCodeScriptsCanUse) {
-  const auto missing = salesctl({"customer", "show", "customers/987654"});
+  // Admin is told a customer does not exist; a rep is not told whether it
+  // exists at all.
+  const auto missing = salesctl({"customer", "show", "customers/987654"}, admin());
   EXPECT_EQ(missing.code, 4) << missing;
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
   EXPECT_EQ(missing.out, "");
+  const auto hidden = salesctl({"customer", "show", "customers/987654"});
+  EXPECT_EQ(hidden.code, 5) << hidden;
+  EXPECT_THAT(hidden.err, HasSubstr("PERMISSION_DENIED"));
   const auto no_token = salesctl({"customer", "list"}, "");
   EXPECT_EQ(no_token.code, 5) << no_token;
   EXPECT_THAT(no_token.err, HasSubstr("UNAUTHENTICATED"));
@@ -273,7 +279,11 @@ TEST_F(SalesctlTest, ConfigFileAndTokenFileWork) {
   const auto r = run_program({SALESCTL_BIN, "--config", config, "dict", "list", "industry"},
                              {{"HOME", system_->dir.string()}});
   EXPECT_EQ(r.code, 0) << r;
-  EXPECT_EQ(json_of(r)["entries"].size(), 6U);
+  const auto entries = json_of(r)["entries"];
+  EXPECT_GE(entries.size(), 6U);
+  EXPECT_TRUE(std::any_of(entries.begin(), entries.end(),
+                          [](const json& e) { return e["code"] == "internet"; }))
+      << r;
   const auto bad = run_program({SALESCTL_BIN, "--config", write_file("bad.conf", "colour = blue\n"),
                                 "due"},
                                {{"HOME", system_->dir.string()}});
@@ -556,7 +566,9 @@ TEST_F(SalesctlTest, ImportReportsRejectedRowsExportWritesTheFormatBack) {
   EXPECT_EQ(names, (std::set<std::string>{"导入测试科技有限公司, 上海分公司", "导入测试贸易有限公司"}));
   for (std::size_t i = 1; i < rows.size(); ++i) {
     if (rows[i].fields[1] == "导入测试贸易有限公司") {
-      EXPECT_EQ(rows[i].fields[10], "erp_system;data_analysis_tool");
+      // The service keeps tags in its own order.
+      EXPECT_THAT(rows[i].fields[10], ::testing::AnyOf("erp_system;data_analysis_tool",
+                                                       "data_analysis_tool;erp_system"));
       EXPECT_EQ(rows[i].fields[6], "138****8002");  // contacts leave masked
     }
   }
@@ -617,7 +629,9 @@ TEST_F(SalesctlTest, ReportsMatchTheReportService) {
 
   const auto table = salesctl({"report", "weekly", "--week", week}, manager());
   EXPECT_EQ(table.code, 0) << table;
-  EXPECT_THAT(table.out, HasSubstr(fmt::format("new customers:          {}", expected.week().new_customers())));
+  EXPECT_TRUE(std::regex_search(
+      table.out, std::regex(fmt::format("new customers: +{}\n", expected.week().new_customers()))))
+      << table.out;
   EXPECT_THAT(table.out, HasSubstr("意向客户"));
   const auto bad_week = salesctl({"report", "weekly", "--week", "someday"}, manager());
   EXPECT_EQ(bad_week.code, 6) << bad_week;
@@ -770,6 +784,11 @@ TEST_F(SalesctlTest, WeeklyReviewPageRendersInChromiumWithTheServicesNumbers) {
   const auto stats = testing::pixel_stats(image);
   EXPECT_GT(stats.distinct_colours, 20U);   // text, bars, borders in several colours
   EXPECT_LT(stats.most_common_share, 0.97);  // more than a white page with a speck
+  // SALESCTL_TEST_KEEP=DIR keeps the page and the screenshot for a look.
+  if (const char* keep = std::getenv("SALESCTL_TEST_KEEP"); keep != nullptr) {
+    fs::copy_file(page, fs::path(keep) / "weekly.html", fs::copy_options::overwrite_existing);
+    fs::copy_file(png, fs::path(keep) / "weekly.png", fs::copy_options::overwrite_existing);
+  }
 }
 
 // ------------------------------------------------------------ reminders
