@@ -1,6 +1,6 @@
 // salesctl end to end: the real binary, run as a child process against real
 // services on a real MariaDB loaded with the sample data (salesfollow-seed,
-// three weeks of history on a test clock). Each command group is checked for
+// five weeks of history on a test clock). Each command group is checked for
 // its exit code, its table and its -o json output, and its error messages;
 // a CSV with a BOM, quoted fields and bad rows is imported, exported and
 // re-imported; the weekly review page is rendered by headless Chromium,
@@ -14,6 +14,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
+#include <soci/mysql/soci-mysql.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -142,11 +143,11 @@ class SalesctlTest : public ::testing::Test {
         std::vector<std::string>{s.clock->argument(),
                                  "--customer-service-address=" + s.customers->grpc_address(),
                                  "--reminder-scan-interval=200ms"});
-    // The sample data, as scripts/start-all.sh loads it (fewer weeks).
+    // The sample data, as scripts/start-all.sh loads it (5 weeks instead of 12).
     const auto seed_log = s.dir / "seed.log";
     const int pid = testing::spawn({SEED_BIN, "--customer-service=" + s.customers->grpc_address(),
                                     "--followup-service=" + s.followups->grpc_address(),
-                                    "--clock-file=" + s.clock->path().string(), "--history-weeks=3"},
+                                    "--clock-file=" + s.clock->path().string(), "--history-weeks=5"},
                                    testing::test_secrets_environment(s.db), seed_log);
     ASSERT_EQ(testing::wait_for_exit(pid, std::chrono::seconds(300)), 0)
         << testing::read_file(seed_log);
@@ -220,6 +221,43 @@ class SalesctlTest : public ::testing::Test {
 };
 
 SalesctlTest::System* SalesctlTest::system_ = nullptr;
+
+// ------------------------------------------------------------ the sample data
+
+// What the generator wrote through the API (before any test changed it):
+// the brief's list for realistic sample data.
+TEST_F(SalesctlTest, SampleDataCoversWhatTheBriefAsksFor) {
+  soci::session sql(soci::mysql,
+                    testing::shared_mariadb().root_config(system_->db.database).connection_string());
+  const auto number = [&](const std::string& query) {
+    long long value = 0;
+    sql << query, soci::into(value);
+    return value;
+  };
+  // The two template customers, masked on reads, with their follow-ups.
+  EXPECT_EQ(number("SELECT COUNT(*) FROM customers WHERE display_name IN ('科技有限公司', '张*女士')"), 2);
+  EXPECT_EQ(number("SELECT COUNT(*) FROM follow_ups f JOIN customers c ON c.id = f.customer_id "
+                   "WHERE c.display_name IN ('科技有限公司', '张*女士')"),
+            2);
+  // Reps of two teams own customers; the managers logged and transferred.
+  EXPECT_EQ(number("SELECT COUNT(DISTINCT team_id) FROM customers"), 2);
+  EXPECT_GE(number("SELECT COUNT(DISTINCT owner_id) FROM customers"), 4);
+  EXPECT_GE(number("SELECT COUNT(DISTINCT to_team) FROM owner_events WHERE from_owner IS NOT NULL"), 2);
+  // Follow-ups through every channel, some late, some corrected.
+  EXPECT_EQ(number("SELECT COUNT(DISTINCT channel) FROM follow_ups"), 5);
+  EXPECT_GT(number("SELECT COUNT(*) FROM follow_ups WHERE late = 1"), 0);
+  EXPECT_GT(number("SELECT COUNT(*) FROM follow_up_amendments"), 0);
+  // Stage moves with reasons, losses with coded reasons, customers entered late.
+  EXPECT_EQ(number("SELECT COUNT(*) FROM stage_events WHERE reason = ''"), 0);
+  EXPECT_GT(number("SELECT COUNT(*) FROM stage_events WHERE to_stage = 5 AND loss_reason IS NOT NULL"), 0);
+  EXPECT_EQ(number("SELECT COUNT(*) FROM stage_events WHERE to_stage = 5 AND loss_reason IS NULL"), 0);
+  EXPECT_GT(number("SELECT COUNT(*) FROM customers WHERE first_contact_date < DATE(created_at)"), 0);
+  EXPECT_GE(number("SELECT COUNT(*) FROM talk_tracks"), 3);
+  const auto wins = number("SELECT COUNT(*) FROM stage_events WHERE to_stage = 4");
+  EXPECT_GT(wins, 0);
+  std::cout << "sample data: " << number("SELECT COUNT(*) FROM customers") << " customers, "
+            << number("SELECT COUNT(*) FROM follow_ups") << " follow-ups, " << wins << " wins\n";
+}
 
 // ------------------------------------------------------------ general
 

@@ -226,7 +226,10 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
       if (customer.owner != rep.id || customer.stage == v1::STAGE_WON ||
           customer.stage == v1::STAGE_LOST)
         continue;
-      if (percent(random_) >= 25) continue;
+      // High-intention customers are followed every other day (the brief's
+      // cadence); the others about once a week.
+      const int follow_chance = customer.stage == v1::STAGE_HIGH_INTENTION ? 50 : 25;
+      if (percent(random_) >= follow_chance) continue;
       tick();
       const auto& touch =
           kTouches[std::uniform_int_distribution<std::size_t>(0, kTouches.size() - 1)(random_)];
@@ -249,7 +252,8 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
       std::optional<v1::Stage> next;
       if (roll < 5) {
         next = v1::STAGE_LOST;
-      } else if (roll < 35) {
+      } else if (roll < (customer.stage == v1::STAGE_HIGH_INTENTION ? 45 : 35)) {
+        // Price talks close more often than first calls progress.
         next = static_cast<v1::Stage>(customer.stage + 1);
       }
       if (next) {
