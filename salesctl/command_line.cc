@@ -51,12 +51,10 @@ Invocation CommandLine::parse(const std::vector<std::string>& args) const {
       // A global flag: skip its value when it is given separately.
       const FlagSpec* flag = nullptr;
       if (arg.rfind("--", 0) == 0) {
-        const std::string name = arg.substr(2, arg.find('=') == std::string::npos
-                                                   ? std::string::npos
-                                                   : arg.find('=') - 2);
+        const std::string name = arg.substr(
+            2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
         flag = find_flag(nullptr, name);
-        if (flag != nullptr && !flag->value_name.empty() && arg.find('=') == std::string::npos)
-          ++i;
+        if (flag != nullptr && !flag->value_name.empty() && arg.find('=') == std::string::npos) ++i;
       } else if (arg.size() == 2) {
         flag = find_short(nullptr, arg[1]);
         if (flag != nullptr && !flag->value_name.empty()) ++i;
@@ -87,8 +85,8 @@ Invocation CommandLine::parse(const std::vector<std::string>& args) const {
       std::string group;
       for (const auto& w : words) group += (group.empty() ? "" : " ") + w;
       invocation.help_text = group_help(group);
-      if (!help) throw UsageError(fmt::format("'{}' needs a sub-command:\n{}", group,
-                                              invocation.help_text));
+      if (!help)
+        throw UsageError(fmt::format("'{}' needs a sub-command:\n{}", group, invocation.help_text));
     }
     return invocation;
   }
@@ -161,15 +159,15 @@ std::string CommandLine::flag_lines(const std::vector<FlagSpec>& flags) const {
   std::size_t width = 0;
   std::vector<std::string> names;
   for (const auto& f : flags) {
-    std::string name = f.short_name != 0 ? fmt::format("-{}, --{}", f.short_name, f.name)
-                                         : "    --" + f.name;
+    std::string name =
+        f.short_name != 0 ? fmt::format("-{}, --{}", f.short_name, f.name) : "    --" + f.name;
     if (!f.value_name.empty()) name += " " + f.value_name;
     width = std::max(width, display_width(name));
     names.push_back(std::move(name));
   }
   for (std::size_t i = 0; i < flags.size(); ++i) {
-    out += "  " + names[i] + std::string(width - display_width(names[i]) + 2, ' ') +
-           flags[i].help + "\n";
+    out += "  " + names[i] + std::string(width - display_width(names[i]) + 2, ' ') + flags[i].help +
+           "\n";
   }
   return out;
 }
@@ -201,7 +199,8 @@ std::string CommandLine::help(const CommandSpec& command) const {
 }
 
 std::string CommandLine::group_help(const std::string& group) const {
-  std::string out = fmt::format("Usage: {} {} ACTION [ARGS] [flags]\n\nActions:\n", program_, group);
+  std::string out =
+      fmt::format("Usage: {} {} ACTION [ARGS] [flags]\n\nActions:\n", program_, group);
   std::size_t width = 0;
   for (const auto& c : commands_)
     if (c.path.rfind(group + " ", 0) == 0) width = std::max(width, c.path.size());

@@ -18,7 +18,7 @@ struct FlagSpec {
   std::string name;        // without dashes: "owner"
   std::string value_name;  // "ID"; empty for a switch (--all)
   std::string help;
-  char short_name = 0;     // 'o' for -o
+  char short_name = 0;  // 'o' for -o
 };
 
 struct Invocation;

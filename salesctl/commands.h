@@ -9,12 +9,13 @@
 
 namespace salesfollow::salesctl {
 
-void add_customer_commands(CommandLine& commands);   // commands_customer.cc
-void add_followup_commands(CommandLine& commands);   // commands_followup.cc
-void add_list_commands(CommandLine& commands);       // commands_lists.cc: due, stalled, hot, cadence, watch
-void add_dictionary_commands(CommandLine& commands); // commands_dictionary.cc: dict, talktrack
-void add_transfer_commands(CommandLine& commands);   // commands_transfer.cc: import, export
-void add_report_commands(CommandLine& commands);     // commands_report.cc
+void add_customer_commands(CommandLine& commands);  // commands_customer.cc
+void add_followup_commands(CommandLine& commands);  // commands_followup.cc
+void add_list_commands(
+    CommandLine& commands);  // commands_lists.cc: due, stalled, hot, cadence, watch
+void add_dictionary_commands(CommandLine& commands);  // commands_dictionary.cc: dict, talktrack
+void add_transfer_commands(CommandLine& commands);    // commands_transfer.cc: import, export
+void add_report_commands(CommandLine& commands);      // commands_report.cc
 
 // "a, b,c" -> {"a", "b", "c"} (empty parts dropped).
 std::vector<std::string> split_list(const std::string& text);

@@ -39,8 +39,8 @@ int integer_flag(const Invocation& invocation, const std::string& name, int fall
     used = 0;
   }
   if (text.empty() || used != text.size() || value < min || value > max)
-    throw UsageError(fmt::format("--{} must be a whole number from {} to {}, got '{}'", name, min,
-                                 max, text));
+    throw UsageError(
+        fmt::format("--{} must be a whole number from {} to {}, got '{}'", name, min, max, text));
   return static_cast<int>(value);
 }
 

@@ -74,11 +74,13 @@ int add(Context& c, const Invocation& in) {
   v1::CreateCustomerRequest request;
   auto* customer = request.mutable_customer();
   apply_profile(in, *customer);
-  if (!in.has("first-contact")) customer->set_first_contact_date(c.time().date(SystemClock().now()));
+  if (!in.has("first-contact"))
+    customer->set_first_contact_date(c.time().date(SystemClock().now()));
   if (in.has("owner")) customer->set_owner_id(in.get("owner"));
   if (in.has("stage")) {
     const auto stage = parse_stage(in.get("stage"));
-    if (!stage) throw UsageError("--stage must be potential, intention, high_intention, won or lost");
+    if (!stage)
+      throw UsageError("--stage must be potential, intention, high_intention, won or lost");
     request.set_initial_stage(*stage);
   }
   request.set_allow_duplicate(in.has("allow-duplicate"));
@@ -103,7 +105,8 @@ int list(Context& c, const Invocation& in) {
   if (in.has("filter")) terms.push_back(in.get("filter"));
   if (in.has("stage")) {
     const auto stage = parse_stage(in.get("stage"));
-    if (!stage) throw UsageError("--stage must be potential, intention, high_intention, won or lost");
+    if (!stage)
+      throw UsageError("--stage must be potential, intention, high_intention, won or lost");
     std::string name = stage_code(*stage);
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
@@ -139,9 +142,11 @@ int list(Context& c, const Invocation& in) {
     c.out() << (customers.empty() ? "" : "\n") << "], \"next_page_token\": \"" << next << "\"}\n";
     return kExitOk;
   }
-  Table table({"ID", "CUSTOMER", "STAGE", "OWNER", "INDUSTRY", "SOURCE", "FIRST CONTACT", "CONTACT"});
+  Table table(
+      {"ID", "CUSTOMER", "STAGE", "OWNER", "INDUSTRY", "SOURCE", "FIRST CONTACT", "CONTACT"});
   for (const auto& customer : customers) {
-    table.add_row({customer.name(), customer.display_name() + (customer.deleted() ? "（已删除）" : ""),
+    table.add_row({customer.name(),
+                   customer.display_name() + (customer.deleted() ? "（已删除）" : ""),
                    stage_label(customer.stage()), customer.owner_id(), customer.industry(),
                    customer.source(), customer.first_contact_date(),
                    customer.contact().name() + " " + customer.contact().phone()});
@@ -162,7 +167,8 @@ int update(Context& c, const Invocation& in) {
   customer->set_name(Context::customer_name(in.args[0]));
   customer->set_etag(in.get("etag"));
   const auto paths = apply_profile(in, *customer);
-  if (paths.empty()) throw UsageError("nothing to update: give at least one field flag (see --help)");
+  if (paths.empty())
+    throw UsageError("nothing to update: give at least one field flag (see --help)");
   for (const auto& p : paths) request.mutable_update_mask()->add_paths(p);
   v1::Customer updated;
   c.check(c.customers().UpdateCustomer(c.call().get(), request, &updated), "customer update");
@@ -236,11 +242,12 @@ int history(Context& c, const Invocation& in) {
   }
   Table table({"TIME", "FROM", "TO", "REASON", "LOSS REASON", "BY", "OWNER"});
   for (const auto& e : events) {
-    table.add_row({c.time().format(e.event_time()),
-                   e.from_stage() == v1::STAGE_UNSPECIFIED ? "（建档）" : stage_label(e.from_stage()),
-                   stage_label(e.to_stage()), e.reason(),
-                   e.loss_reason() + (e.loss_note().empty() ? "" : " " + e.loss_note()),
-                   e.actor_id(), e.owner_id()});
+    table.add_row(
+        {c.time().format(e.event_time()),
+         e.from_stage() == v1::STAGE_UNSPECIFIED ? "（建档）" : stage_label(e.from_stage()),
+         stage_label(e.to_stage()), e.reason(),
+         e.loss_reason() + (e.loss_note().empty() ? "" : " " + e.loss_note()), e.actor_id(),
+         e.owner_id()});
   }
   c.print_table(table, "no stage events");
   return kExitOk;
@@ -260,8 +267,8 @@ int transfer(Context& c, const Invocation& in) {
   if (c.json()) {
     c.print_json(moved);
   } else {
-    c.out() << moved.name() << " " << moved.display_name() << " now belongs to "
-            << moved.owner_id() << " (team " << moved.team_id() << ")\n";
+    c.out() << moved.name() << " " << moved.display_name() << " now belongs to " << moved.owner_id()
+            << " (team " << moved.team_id() << ")\n";
   }
   return kExitOk;
 }
@@ -290,26 +297,26 @@ int reveal(Context& c, const Invocation& in) {
 void print_customer(Context& c, const v1::Customer& customer) {
   std::string tags;
   for (const auto& t : customer.need_tags()) tags += (tags.empty() ? "" : ", ") + t;
-  c.print_fields({{"id", customer.name()},
-                  {"customer", customer.display_name()},
-                  {"stage", stage_label(customer.stage()) + " (" + stage_code(customer.stage()) +
-                                ") since " + c.time().format(customer.stage_time())},
-                  {"owner", customer.owner_id() + " (team " + customer.team_id() + ")"},
-                  {"industry", customer.industry()},
-                  {"source", customer.source()},
-                  {"contact", customer.contact().name() + " " + customer.contact().title()},
-                  {"phone", customer.contact().phone()},
-                  {"email", customer.contact().email()},
-                  {"wechat", customer.contact().wechat_id()},
-                  {"first contact", customer.first_contact_date()},
-                  {"need tags", tags},
-                  {"need", customer.need_description()},
-                  {"size", customer.company_size()},
-                  {"notes", customer.notes()},
-                  {"created", c.time().format(customer.create_time()) + " by " +
-                                  customer.creator_id()},
-                  {"deleted", customer.deleted() ? c.time().format(customer.delete_time()) : "no"},
-                  {"etag", customer.etag()}});
+  c.print_fields(
+      {{"id", customer.name()},
+       {"customer", customer.display_name()},
+       {"stage", stage_label(customer.stage()) + " (" + stage_code(customer.stage()) + ") since " +
+                     c.time().format(customer.stage_time())},
+       {"owner", customer.owner_id() + " (team " + customer.team_id() + ")"},
+       {"industry", customer.industry()},
+       {"source", customer.source()},
+       {"contact", customer.contact().name() + " " + customer.contact().title()},
+       {"phone", customer.contact().phone()},
+       {"email", customer.contact().email()},
+       {"wechat", customer.contact().wechat_id()},
+       {"first contact", customer.first_contact_date()},
+       {"need tags", tags},
+       {"need", customer.need_description()},
+       {"size", customer.company_size()},
+       {"notes", customer.notes()},
+       {"created", c.time().format(customer.create_time()) + " by " + customer.creator_id()},
+       {"deleted", customer.deleted() ? c.time().format(customer.delete_time()) : "no"},
+       {"etag", customer.etag()}});
 }
 
 void add_customer_commands(CommandLine& commands) {
@@ -318,13 +325,14 @@ void add_customer_commands(CommandLine& commands) {
   add_flags.push_back({"stage", "STAGE", "initial stage (default potential)"});
   add_flags.push_back({"allow-duplicate", "", "create even when name, phone or email match"});
   add_flags.push_back({"request-id", "ID", "idempotency key (default: random)"});
-  commands.add({"customer add", "", "register a customer (建档)",
-                "Required: --display-name, --industry, --source, --contact-name, one of\n"
-                "--phone/--email/--wechat, --need-tags.\n"
-                "Example: salesctl customer add --display-name 示例科技有限公司 --industry internet \\\n"
-                "  --source website --contact-name 王五 --title CTO --phone 13800001111 \\\n"
-                "  --need-tags crm_system",
-                add_flags, 0, 0, add});
+  commands.add(
+      {"customer add", "", "register a customer (建档)",
+       "Required: --display-name, --industry, --source, --contact-name, one of\n"
+       "--phone/--email/--wechat, --need-tags.\n"
+       "Example: salesctl customer add --display-name 示例科技有限公司 --industry internet \\\n"
+       "  --source website --contact-name 王五 --title CTO --phone 13800001111 \\\n"
+       "  --need-tags crm_system",
+       add_flags, 0, 0, add});
   auto list_flags = paging_flags();
   for (FlagSpec f : std::vector<FlagSpec>{
            {"stage", "STAGE", "only this stage"},
@@ -338,17 +346,31 @@ void add_customer_commands(CommandLine& commands) {
            {"show-deleted", "", "include deleted customers"}})
     list_flags.push_back(std::move(f));
   commands.add({"customer list", "", "list customers in your scope", "", list_flags, 0, 0, list});
-  commands.add({"customer show", "CUSTOMER", "show one customer (contact masked)",
-                "CUSTOMER is customers/ID or just ID.", {}, 1, 1, show});
+  commands.add({"customer show",
+                "CUSTOMER",
+                "show one customer (contact masked)",
+                "CUSTOMER is customers/ID or just ID.",
+                {},
+                1,
+                1,
+                show});
   auto update_flags = profile_flags();
   update_flags.push_back({"etag", "ETAG", "only if the customer is unchanged since you read it"});
   commands.add({"customer update", "CUSTOMER", "change profile fields (only the flags given)", "",
                 update_flags, 1, 1, update});
-  commands.add({"customer delete", "CUSTOMER", "soft-delete a mistaken or duplicate entry", "",
-                {{"etag", "ETAG", "only if unchanged"}}, 1, 1, remove});
-  commands.add({"customer undelete", "CUSTOMER", "bring back a deleted customer", "", {}, 1, 1,
-                undelete});
-  commands.add({"customer stage", "CUSTOMER STAGE", "move a customer to another stage",
+  commands.add({"customer delete",
+                "CUSTOMER",
+                "soft-delete a mistaken or duplicate entry",
+                "",
+                {{"etag", "ETAG", "only if unchanged"}},
+                1,
+                1,
+                remove});
+  commands.add(
+      {"customer undelete", "CUSTOMER", "bring back a deleted customer", "", {}, 1, 1, undelete});
+  commands.add({"customer stage",
+                "CUSTOMER STAGE",
+                "move a customer to another stage",
                 "STAGE: potential, intention, high_intention, won, lost (or 潜在客户 ...).\n"
                 "A move to lost needs --loss-reason (salesctl dict list loss_reason).",
                 {{"reason", "TEXT", "why (required)"},
@@ -356,18 +378,31 @@ void add_customer_commands(CommandLine& commands) {
                  {"loss-note", "TEXT", "free text for a loss"},
                  {"etag", "ETAG", "only if unchanged"},
                  {"request-id", "ID", "idempotency key"}},
-                2, 2, stage});
-  commands.add({"customer history", "CUSTOMER", "the stage history, oldest first", "", {}, 1, 1,
-                history});
-  commands.add({"customer transfer", "CUSTOMER", "hand a customer to another owner (managers)", "",
+                2,
+                2,
+                stage});
+  commands.add(
+      {"customer history", "CUSTOMER", "the stage history, oldest first", "", {}, 1, 1, history});
+  commands.add({"customer transfer",
+                "CUSTOMER",
+                "hand a customer to another owner (managers)",
+                "",
                 {{"to", "ID", "new owner (required)"},
                  {"team", "TEAM", "new owner's team (default: yours)"},
                  {"reason", "TEXT", "why"},
                  {"etag", "ETAG", "only if unchanged"},
                  {"request-id", "ID", "idempotency key"}},
-                1, 1, transfer});
-  commands.add({"customer reveal", "CUSTOMER", "show the contact in clear (audited)", "",
-                {{"purpose", "TEXT", "why you need it (required; recorded)"}}, 1, 1, reveal});
+                1,
+                1,
+                transfer});
+  commands.add({"customer reveal",
+                "CUSTOMER",
+                "show the contact in clear (audited)",
+                "",
+                {{"purpose", "TEXT", "why you need it (required; recorded)"}},
+                1,
+                1,
+                reveal});
 }
 
 }  // namespace salesfollow::salesctl

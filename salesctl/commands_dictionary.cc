@@ -76,7 +76,8 @@ int talktrack_search(Context& c, const Invocation& in) {
   std::string next;
   while (true) {
     v1::SearchTalkTracksResponse response;
-    c.check(c.dictionaries().SearchTalkTracks(c.call().get(), request, &response), "talktrack search");
+    c.check(c.dictionaries().SearchTalkTracks(c.call().get(), request, &response),
+            "talktrack search");
     items.insert(items.end(), response.talk_tracks().begin(), response.talk_tracks().end());
     next = response.next_page_token();
     if (!in.has("all") || next.empty()) break;
@@ -116,25 +117,41 @@ int talktrack_add(Context& c, const Invocation& in) {
 }  // namespace
 
 void add_dictionary_commands(CommandLine& commands) {
-  commands.add({"dict list", "KIND", "list a dictionary: industry, source, need_tag, loss_reason", "",
-                {{"include-retired", "", "also retired entries"}}, 1, 1, dict_list});
-  commands.add({"dict add", "KIND CODE LABEL", "add an entry (managers)",
-                "Example: salesctl dict add need_tag crm_system 'CRM 系统'",
-                {{"description", "TEXT", "what the entry means"},
-                 {"sort-order", "N", "position in lists"}},
-                3, 3, dict_add});
-  commands.add({"dict retire", "KIND CODE", "retire an entry (managers)", "", {}, 2, 2, dict_retire});
+  commands.add({"dict list",
+                "KIND",
+                "list a dictionary: industry, source, need_tag, loss_reason",
+                "",
+                {{"include-retired", "", "also retired entries"}},
+                1,
+                1,
+                dict_list});
+  commands.add(
+      {"dict add",
+       "KIND CODE LABEL",
+       "add an entry (managers)",
+       "Example: salesctl dict add need_tag crm_system 'CRM 系统'",
+       {{"description", "TEXT", "what the entry means"}, {"sort-order", "N", "position in lists"}},
+       3,
+       3,
+       dict_add});
+  commands.add(
+      {"dict retire", "KIND CODE", "retire an entry (managers)", "", {}, 2, 2, dict_retire});
   auto search_flags = paging_flags();
   search_flags.push_back({"tag", "TAG", "only tracks with this tag"});
   search_flags.push_back({"text", "TEXT", "question or answer contains TEXT"});
   search_flags.push_back({"include-retired", "", "also retired tracks"});
   commands.add({"talktrack search", "[TEXT]", "search the talk-track library (话术库)", "",
                 search_flags, 0, 1, talktrack_search});
-  commands.add({"talktrack add", "", "add a proven answer (managers)", "",
+  commands.add({"talktrack add",
+                "",
+                "add a proven answer (managers)",
+                "",
                 {{"question", "TEXT", "the customer's question (required)"},
                  {"answer", "TEXT", "the answer (required)"},
                  {"tags", "TAGS", "comma-separated tags"}},
-                0, 0, talktrack_add});
+                0,
+                0,
+                talktrack_add});
 }
 
 }  // namespace salesfollow::salesctl

@@ -13,8 +13,8 @@ namespace salesfollow::salesctl {
 namespace {
 
 std::string follow_up_name(const std::string& text) {
-  if (!text.empty() && std::all_of(text.begin(), text.end(),
-                                   [](unsigned char c) { return std::isdigit(c) != 0; }))
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
     return "followUps/" + text;
   return text;
 }
@@ -62,7 +62,8 @@ int log(Context& c, const Invocation& in) {
   f->set_follower_id(in.get("follower"));
   if (in.has("stage")) {
     const auto stage = parse_stage(in.get("stage"));
-    if (!stage) throw UsageError("--stage must be potential, intention, high_intention, won or lost");
+    if (!stage)
+      throw UsageError("--stage must be potential, intention, high_intention, won or lost");
     auto* change = request.mutable_stage_change();
     change->set_stage(*stage);
     change->set_reason(in.get("reason"));
@@ -108,8 +109,8 @@ int list(Context& c, const Invocation& in) {
     c.print_json_list("follow_ups", items);
     return kExitOk;
   }
-  Table table({"ID", "HAPPENED", "CHANNEL", "BY", "CONTENT", "FEEDBACK", "NEXT ACTION", "STAGE",
-               "NOTE"});
+  Table table(
+      {"ID", "HAPPENED", "CHANNEL", "BY", "CONTENT", "FEEDBACK", "NEXT ACTION", "STAGE", "NOTE"});
   for (const auto& f : items) {
     std::string note;
     if (f.late()) note += "补录 ";
@@ -151,7 +152,8 @@ int amend(Context& c, const Invocation& in) {
   field("feedback", "feedback", [&] { f->set_feedback(in.get("feedback")); });
   field("next-action", "next_action", [&] { f->set_next_action(in.get("next-action")); });
   field("channel", "channel", [&] { f->set_channel(channel_flag(in)); });
-  field("at", "happen_time", [&] { *f->mutable_happen_time() = to_timestamp(time_flag(c, in, "at")); });
+  field("at", "happen_time",
+        [&] { *f->mutable_happen_time() = to_timestamp(time_flag(c, in, "at")); });
   if (request.fields().empty()) throw UsageError("nothing to amend: give at least one field flag");
   v1::FollowUp amended;
   c.check(c.followups().AmendFollowUp(c.call().get(), request, &amended), "followup amend");
@@ -201,7 +203,8 @@ std::string guess_content_type(const std::string& file) {
   if (ext == "png") return "image/png";
   if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
   if (ext == "txt" || ext == "md") return "text/plain";
-  if (ext == "docx") return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+  if (ext == "docx")
+    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
   if (ext == "xlsx") return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   return "application/octet-stream";
 }
@@ -245,7 +248,8 @@ int attachments(Context& c, const Invocation& in) {
   v1::ListAttachmentsRequest request;
   request.set_follow_up(follow_up_name(in.args[0]));
   v1::ListAttachmentsResponse response;
-  c.check(c.followups().ListAttachments(c.call().get(), request, &response), "followup attachments");
+  c.check(c.followups().ListAttachments(c.call().get(), request, &response),
+          "followup attachments");
   if (c.json()) {
     c.print_json(response);
     return kExitOk;
@@ -275,7 +279,8 @@ int download(Context& c, const Invocation& in) {
   }
   c.check(reader->Finish(), "followup download");
   if (!attachment.sha256().empty() && sha256_hex(bytes) != attachment.sha256())
-    throw CommandFailed(kExitFailure, "followup download: the bytes received do not match their SHA-256");
+    throw CommandFailed(kExitFailure,
+                        "followup download: the bytes received do not match their SHA-256");
   const std::string target = in.get("file", attachment.file_name());
   if (target == "-") {
     c.out() << bytes;
@@ -284,15 +289,19 @@ int download(Context& c, const Invocation& in) {
   std::ofstream out(target, std::ios::binary);
   out << bytes;
   if (!out) throw CommandFailed(kExitFailure, "cannot write " + target);
-  if (!c.json()) c.out() << "wrote " << target << " (" << bytes.size() << " bytes)\n";
-  else c.print_json(attachment);
+  if (!c.json())
+    c.out() << "wrote " << target << " (" << bytes.size() << " bytes)\n";
+  else
+    c.print_json(attachment);
   return kExitOk;
 }
 
 }  // namespace
 
 void add_followup_commands(CommandLine& commands) {
-  commands.add({"followup log", "CUSTOMER", "log a contact (跟进记录), optionally moving the stage",
+  commands.add({"followup log",
+                "CUSTOMER",
+                "log a contact (跟进记录), optionally moving the stage",
                 "Example: salesctl followup log 3 --channel phone --scenario 电话沟通需求细节 \\\n"
                 "  --content 介绍核心功能 --feedback 有兴趣，希望看案例 --next-action 发送案例 \\\n"
                 "  --stage intention --reason 需求明确 --next-time '2024-03-05 10:00'\n"
@@ -311,12 +320,18 @@ void add_followup_commands(CommandLine& commands) {
                  {"next-time", "TIME", "planned next follow-up"},
                  {"plan-action", "TEXT", "action of the plan (default --next-action)"},
                  {"request-id", "ID", "idempotency key"}},
-                1, 1, log});
+                1,
+                1,
+                log});
   auto list_flags = paging_flags();
   commands.add({"followup list", "CUSTOMER", "a customer's follow-up log, newest first", "",
                 list_flags, 1, 1, list});
-  commands.add({"followup show", "FOLLOWUP", "one follow-up with its amendments", "", {}, 1, 1, show});
-  commands.add({"followup amend", "FOLLOWUP", "correct a follow-up (the history is kept)", "",
+  commands.add(
+      {"followup show", "FOLLOWUP", "one follow-up with its amendments", "", {}, 1, 1, show});
+  commands.add({"followup amend",
+                "FOLLOWUP",
+                "correct a follow-up (the history is kept)",
+                "",
                 {{"reason", "TEXT", "why it is corrected (required)"},
                  {"scenario", "TEXT", "new scenario"},
                  {"content", "TEXT", "new content"},
@@ -324,19 +339,42 @@ void add_followup_commands(CommandLine& commands) {
                  {"next-action", "TEXT", "new next action"},
                  {"channel", "CHANNEL", "new channel"},
                  {"at", "TIME", "new time it happened"}},
-                1, 1, amend});
-  commands.add({"followup plan", "CUSTOMER", "set or clear the planned next follow-up", "",
-                {{"at", "TIME", "when"}, {"action", "TEXT", "what to do"}, {"clear", "", "clear the plan"}},
-                1, 1, plan});
-  commands.add({"followup attach", "FOLLOWUP FILE", "attach a file (proposal, minutes)", "",
+                1,
+                1,
+                amend});
+  commands.add(
+      {"followup plan",
+       "CUSTOMER",
+       "set or clear the planned next follow-up",
+       "",
+       {{"at", "TIME", "when"}, {"action", "TEXT", "what to do"}, {"clear", "", "clear the plan"}},
+       1,
+       1,
+       plan});
+  commands.add({"followup attach",
+                "FOLLOWUP FILE",
+                "attach a file (proposal, minutes)",
+                "",
                 {{"name", "FILE_NAME", "name to store (default: the file's)"},
                  {"content-type", "TYPE", "MIME type (default: from the extension)"}},
-                2, 2, attach});
-  commands.add({"followup attachments", "FOLLOWUP", "list a follow-up's attachments", "", {}, 1, 1,
+                2,
+                2,
+                attach});
+  commands.add({"followup attachments",
+                "FOLLOWUP",
+                "list a follow-up's attachments",
+                "",
+                {},
+                1,
+                1,
                 attachments});
-  commands.add({"followup download", "ATTACHMENT", "download an attachment (checks its SHA-256)",
+  commands.add({"followup download",
+                "ATTACHMENT",
+                "download an attachment (checks its SHA-256)",
                 "ATTACHMENT is followUps/ID/attachments/ID.",
-                {{"file", "PATH", "where to write (default: its file name; - for stdout)"}}, 1, 1,
+                {{"file", "PATH", "where to write (default: its file name; - for stdout)"}},
+                1,
+                1,
                 download});
 }
 

@@ -110,16 +110,19 @@ void print_policy(Context& c, const v1::CadencePolicy& p) {
   }
   const auto days = [](int d) { return d == 0 ? std::string("不计划") : fmt::format("每{}天", d); };
   Table table({"STAGE", "FOLLOW UP", "STALLED AFTER (DAYS)"});
-  const std::vector<std::pair<v1::Stage, int>> rows = {{v1::STAGE_POTENTIAL, p.potential_days()},
-                                                       {v1::STAGE_INTENTION, p.intention_days()},
-                                                       {v1::STAGE_HIGH_INTENTION, p.high_intention_days()},
-                                                       {v1::STAGE_WON, p.won_days()},
-                                                       {v1::STAGE_LOST, p.lost_days()}};
+  const std::vector<std::pair<v1::Stage, int>> rows = {
+      {v1::STAGE_POTENTIAL, p.potential_days()},
+      {v1::STAGE_INTENTION, p.intention_days()},
+      {v1::STAGE_HIGH_INTENTION, p.high_intention_days()},
+      {v1::STAGE_WON, p.won_days()},
+      {v1::STAGE_LOST, p.lost_days()}};
   for (const auto& [stage, d] : rows)
     table.add_row({stage_label(stage) + " (" + stage_code(stage) + ")", days(d),
                    d == 0 ? "-" : std::to_string(d * p.stalled_factor())});
-  c.out() << "team " << p.team_id() << (p.updated_by().empty() ? "" : ", updated by " + p.updated_by() +
-                                                                          " at " + c.time().format(p.update_time()))
+  c.out() << "team " << p.team_id()
+          << (p.updated_by().empty()
+                  ? ""
+                  : ", updated by " + p.updated_by() + " at " + c.time().format(p.update_time()))
           << "\n";
   c.print_table(table, "");
 }
@@ -145,8 +148,9 @@ int cadence_set(Context& c, const Invocation& in) {
       c.print_json(cadence);
     } else {
       c.out() << cadence.customer() << ": "
-              << (cadence.interval_days() == 0 ? "back to the team's cadence"
-                                               : fmt::format("follow up every {} days", cadence.interval_days()))
+              << (cadence.interval_days() == 0
+                      ? "back to the team's cadence"
+                      : fmt::format("follow up every {} days", cadence.interval_days()))
               << "\n";
     }
     return kExitOk;
@@ -171,7 +175,9 @@ int cadence_set(Context& c, const Invocation& in) {
     policy.set_stalled_factor(integer_flag(in, "stalled-factor", 2, 1, 100));
     changed = true;
   }
-  if (!changed) throw UsageError("nothing to set: give --customer ID --days N, or stage flags such as --potential 7");
+  if (!changed)
+    throw UsageError(
+        "nothing to set: give --customer ID --days N, or stage flags such as --potential 7");
   v1::UpdateCadencePolicyRequest request;
   *request.mutable_policy() = policy;
   v1::CadencePolicy updated;
@@ -186,7 +192,8 @@ int watch(Context& c, const Invocation& in) {
   const int max = integer_flag(in, "max", 0, 0, 1000000);
   const int seconds = integer_flag(in, "for", 0, 0, 86400 * 365);
   auto context = c.call(true);
-  if (seconds > 0) context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  if (seconds > 0)
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
   auto reader = c.followups().WatchReminders(context.get(), request);
   if (!c.json()) c.err() << "watching reminders (Ctrl-C stops)\n";
   v1::Reminder reminder;
@@ -197,9 +204,9 @@ int watch(Context& c, const Invocation& in) {
       c.print_json(reminder);
     } else {
       const auto& p = reminder.plan();
-      c.out() << fmt::format("{}  {}  {} ({})  {}  owner {}\n", c.time().format(reminder.due_time()),
-                             p.customer_display_name(), p.customer(), stage_label(p.stage()),
-                             p.action(), p.owner_id());
+      c.out() << fmt::format("{}  {}  {} ({})  {}  owner {}\n",
+                             c.time().format(reminder.due_time()), p.customer_display_name(),
+                             p.customer(), stage_label(p.stage()), p.action(), p.owner_id());
     }
     c.out().flush();
     if (max > 0 && ++delivered >= max) {
@@ -209,7 +216,8 @@ int watch(Context& c, const Invocation& in) {
   }
   const auto status = reader->Finish();
   // Ending by --max or --for is the normal way out.
-  if (status.error_code() == grpc::StatusCode::CANCELLED && max > 0 && delivered >= max) return kExitOk;
+  if (status.error_code() == grpc::StatusCode::CANCELLED && max > 0 && delivered >= max)
+    return kExitOk;
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && seconds > 0) return kExitOk;
   c.check(status, "watch");
   return kExitOk;
@@ -221,12 +229,21 @@ void add_list_commands(CommandLine& commands) {
   auto list_flags = paging_flags();
   list_flags.insert(list_flags.begin(), owner_flag());
   commands.add({"due", "", "follow-ups due today and overdue", "", list_flags, 0, 0, due});
-  commands.add({"stalled", "", "customers without progress for too long", "", list_flags, 0, 0,
-                stalled});
-  commands.add({"hot", "", "high-intention customers by next follow-up", "", list_flags, 0, 0, hot});
-  commands.add({"cadence show", "", "the team's recommended follow-up intervals", "",
-                {{"team", "TEAM", "team (default yours)"}}, 0, 0, cadence_show});
-  commands.add({"cadence set", "", "change the team's intervals or one customer's",
+  commands.add(
+      {"stalled", "", "customers without progress for too long", "", list_flags, 0, 0, stalled});
+  commands.add(
+      {"hot", "", "high-intention customers by next follow-up", "", list_flags, 0, 0, hot});
+  commands.add({"cadence show",
+                "",
+                "the team's recommended follow-up intervals",
+                "",
+                {{"team", "TEAM", "team (default yours)"}},
+                0,
+                0,
+                cadence_show});
+  commands.add({"cadence set",
+                "",
+                "change the team's intervals or one customer's",
                 "Team (managers): --potential 7 --high-intention 2 ... (days; 0 = no plan).\n"
                 "One customer: --customer ID --days N (0 clears the override).",
                 {{"team", "TEAM", "team (default yours)"},
@@ -238,13 +255,19 @@ void add_list_commands(CommandLine& commands) {
                  {"stalled-factor", "N", "stalled after N intervals"},
                  {"customer", "CUSTOMER", "set one customer's interval instead"},
                  {"days", "DAYS", "the customer's interval"}},
-                0, 0, cadence_set});
-  commands.add({"watch", "", "stream reminders as plans come due",
+                0,
+                0,
+                cadence_set});
+  commands.add({"watch",
+                "",
+                "stream reminders as plans come due",
                 "Runs until interrupted, --max reminders arrived or --for seconds passed.",
                 {{"since", "TIME", "also deliver what came due since then (default 24 h ago)"},
                  {"max", "N", "stop after N reminders"},
                  {"for", "SECONDS", "stop after this long"}},
-                0, 0, watch});
+                0,
+                0,
+                watch});
 }
 
 }  // namespace salesfollow::salesctl

@@ -24,7 +24,8 @@ std::map<std::string, std::string> labels_of(Context& c, v1::DictionaryKind kind
 
 std::string counts_text(const google::protobuf::RepeatedPtrField<v1::Count>& counts) {
   std::string out;
-  for (const auto& c : counts) out += (out.empty() ? "" : ", ") + fmt::format("{} {}", c.key(), c.count());
+  for (const auto& c : counts)
+    out += (out.empty() ? "" : ", ") + fmt::format("{} {}", c.key(), c.count());
   return out.empty() ? "-" : out;
 }
 
@@ -70,14 +71,17 @@ void print_weekly(Context& c, const v1::WeeklyReview& review) {
     c.out() << "\n";
     Table moves({"FROM", "TO", "COUNT"});
     for (const auto& t : w.transitions())
-      moves.add_row({stage_label(t.from_stage()), stage_label(t.to_stage()), std::to_string(t.count())});
+      moves.add_row(
+          {stage_label(t.from_stage()), stage_label(t.to_stage()), std::to_string(t.count())});
     c.print_table(moves, "");
   }
 }
 
+// Every page of a list call: `call(owner, page_token, response)` fills one page.
 template <typename Response, typename Item, typename Call>
-std::vector<Item> every_page(Context& c, const std::string& owner, Call call,
-                             const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const) {
+std::vector<Item> every_page(const std::string& owner, Call call,
+                             const google::protobuf::RepeatedPtrField<Item>& (Response::*items)()
+                                 const) {
   std::vector<Item> all;
   std::string token;
   do {
@@ -87,7 +91,6 @@ std::vector<Item> every_page(Context& c, const std::string& owner, Call call,
     all.insert(all.end(), page.begin(), page.end());
     token = response.next_page_token();
   } while (!token.empty());
-  (void)c;
   return all;
 }
 
@@ -96,7 +99,7 @@ void write_html(Context& c, const Invocation& in, const v1::WeeklyReview& review
   page.review = review;
   const std::string owner = in.get("owner").empty() ? "*" : in.get("owner");
   page.high_intent = every_page<v1::ListHighIntentCustomersResponse, v1::FollowUpPlan>(
-      c, owner,
+      owner,
       [&](const std::string& o, const std::string& token, auto& response) {
         v1::ListHighIntentCustomersRequest request;
         request.set_owner_id(o);
@@ -107,7 +110,7 @@ void write_html(Context& c, const Invocation& in, const v1::WeeklyReview& review
       },
       &v1::ListHighIntentCustomersResponse::customers);
   page.stalled = every_page<v1::ListStalledCustomersResponse, v1::StalledCustomer>(
-      c, owner,
+      owner,
       [&](const std::string& o, const std::string& token, auto& response) {
         v1::ListStalledCustomersRequest request;
         request.set_owner_id(o);
@@ -192,8 +195,8 @@ int runs(Context& c, const Invocation& in) {
   Table table({"RUN", "STARTED", "ENDED", "TRIGGER", "PERIODS", "ROWS", "ERROR"});
   for (const auto& r : response.runs())
     table.add_row({r.name(), c.time().format(r.start_time()), c.time().format(r.end_time()),
-                   r.trigger(), std::to_string(r.periods_recomputed()), std::to_string(r.rows_written()),
-                   r.error()});
+                   r.trigger(), std::to_string(r.periods_recomputed()),
+                   std::to_string(r.rows_written()), r.error()});
   c.print_table(table, "no report runs yet");
   return kExitOk;
 }
@@ -222,21 +225,41 @@ int run(Context& c, const Invocation& in) {
 }  // namespace
 
 void add_report_commands(CommandLine& commands) {
-  commands.add({"report weekly", "", "the weekly review numbers (周复盘)",
+  commands.add({"report weekly",
+                "",
+                "the weekly review numbers (周复盘)",
                 "--html FILE writes the review as one self-contained page for the meeting\n"
                 "(charts included; open it in any browser, no network needed).",
                 {{"week", "WEEK", "2024-W09 or its Monday 2024-02-26 (default this week)"},
                  {"owner", "ID", "one owner's numbers (default your scope)"},
                  {"html", "FILE", "write the review page to FILE"}},
-                0, 0, weekly});
-  commands.add({"report monthly", "", "stage distribution per owner at the end of a month", "",
-                {{"month", "YYYY-MM", "month (default this month)"}}, 0, 0, monthly});
-  commands.add({"report runs", "", "recent passes of the report worker", "",
-                {{"page-size", "N", "rows (default 20)"}, {"page-token", "TOKEN", "next page"}}, 0, 0,
+                0,
+                0,
+                weekly});
+  commands.add({"report monthly",
+                "",
+                "stage distribution per owner at the end of a month",
+                "",
+                {{"month", "YYYY-MM", "month (default this month)"}},
+                0,
+                0,
+                monthly});
+  commands.add({"report runs",
+                "",
+                "recent passes of the report worker",
+                "",
+                {{"page-size", "N", "rows (default 20)"}, {"page-token", "TOKEN", "next page"}},
+                0,
+                0,
                 runs});
-  commands.add({"report run", "", "run a report pass now (managers)", "",
+  commands.add({"report run",
+                "",
+                "run a report pass now (managers)",
+                "",
                 {{"from", "DATE", "rebuild from this day"}, {"to", "DATE", "rebuild to this day"}},
-                0, 0, run});
+                0,
+                0,
+                run});
 }
 
 }  // namespace salesfollow::salesctl

@@ -88,9 +88,8 @@ int import_customers(Context& c, const Invocation& in) {
     const auto index = static_cast<std::size_t>(r.row());
     if (index == 0 || index > sent.size()) continue;
     const auto& record = sent[index - 1];
-    const std::string outcome = r.outcome() == v1::ImportRowResult::DUPLICATE
-                                    ? "duplicate of " + r.customer() + ": "
-                                    : "";
+    const std::string outcome =
+        r.outcome() == v1::ImportRowResult::DUPLICATE ? "duplicate of " + r.customer() + ": " : "";
     rejected.push_back({record.line, outcome + r.message(), record.fields});
   }
   std::sort(rejected.begin(), rejected.end(),
@@ -129,7 +128,8 @@ int import_customers(Context& c, const Invocation& in) {
       const std::size_t shown = std::min<std::size_t>(rejected.size(), 10);
       for (std::size_t i = 0; i < shown; ++i)
         c.out() << fmt::format("  line {}: {}\n", rejected[i].line, rejected[i].reason);
-      if (shown < rejected.size()) c.out() << fmt::format("  ... and {} more\n", rejected.size() - shown);
+      if (shown < rejected.size())
+        c.out() << fmt::format("  ... and {} more\n", rejected.size() - shown);
     }
     if (response.rejected_truncated())
       c.out() << "the service listed only the first 10,000 rejected rows\n";
@@ -172,26 +172,35 @@ int export_customers(Context& c, const Invocation& in) {
 }  // namespace
 
 void add_transfer_commands(CommandLine& commands) {
-  commands.add({"import customers", "FILE.csv", "import customers from a CSV file",
-                "The first row names the columns: display_name, industry, source, contact_name,\n"
-                "contact_title, phone, email, wechat_id, first_contact_date, need_tags (';'-separated),\n"
-                "need_description, company_size, notes, owner_id (or the sheet's Chinese names).\n"
-                "UTF-8 with or without BOM; quoted fields may hold commas, quotes and line breaks.\n"
-                "Rows that are not created go to FILE.rejected.csv with the reason of each; the\n"
-                "exit code is then 8.",
-                {{"rejected", "PATH", "where to write rejected rows (default FILE.rejected.csv)"},
-                 {"allow-duplicates", "", "create rows that match existing customers"},
-                 {"no-progress", "", "no progress report"},
-                 {"request-id", "ID", "idempotency key (a retry imports nothing twice)"}},
-                1, 1, import_customers});
-  commands.add({"export customers", "", "export customers as CSV (contacts masked)",
+  commands.add(
+      {"import customers",
+       "FILE.csv",
+       "import customers from a CSV file",
+       "The first row names the columns: display_name, industry, source, contact_name,\n"
+       "contact_title, phone, email, wechat_id, first_contact_date, need_tags (';'-separated),\n"
+       "need_description, company_size, notes, owner_id (or the sheet's Chinese names).\n"
+       "UTF-8 with or without BOM; quoted fields may hold commas, quotes and line breaks.\n"
+       "Rows that are not created go to FILE.rejected.csv with the reason of each; the\n"
+       "exit code is then 8.",
+       {{"rejected", "PATH", "where to write rejected rows (default FILE.rejected.csv)"},
+        {"allow-duplicates", "", "create rows that match existing customers"},
+        {"no-progress", "", "no progress report"},
+        {"request-id", "ID", "idempotency key (a retry imports nothing twice)"}},
+       1,
+       1,
+       import_customers});
+  commands.add({"export customers",
+                "",
+                "export customers as CSV (contacts masked)",
                 "Writes the import format plus id, stage, team_id and create_time.",
                 {{"file", "PATH", "output file (default stdout)"},
                  {"filter", "EXPR", "same grammar as customer list --filter"},
                  {"show-deleted", "", "include deleted customers"},
                  {"bom", "", "write a UTF-8 BOM also to stdout"},
                  {"no-bom", "", "no BOM in the file"}},
-                0, 0, export_customers});
+                0,
+                0,
+                export_customers});
 }
 
 }  // namespace salesfollow::salesctl

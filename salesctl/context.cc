@@ -31,41 +31,66 @@ std::string random_request_id() {
 
 int exit_code_for(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return kExitOk;
+    case grpc::StatusCode::OK:
+      return kExitOk;
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return kExitUnavailable;
-    case grpc::StatusCode::NOT_FOUND: return kExitNotFound;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return kExitUnavailable;
+    case grpc::StatusCode::NOT_FOUND:
+      return kExitNotFound;
     case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED: return kExitDenied;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kExitDenied;
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::OUT_OF_RANGE: return kExitInvalid;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return kExitInvalid;
     case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::ABORTED: return kExitConflict;
-    default: return kExitFailure;
+    case grpc::StatusCode::ABORTED:
+      return kExitConflict;
+    default:
+      return kExitFailure;
   }
 }
 
 std::string status_code_name(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "CODE_" + std::to_string(static_cast<int>(code));
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "CODE_" + std::to_string(static_cast<int>(code));
   }
 }
 
@@ -114,7 +139,8 @@ std::shared_ptr<grpc::Channel> Context::channel_to(const std::string& address) {
 }
 
 v1::CustomerService::Stub& Context::customers() {
-  if (!customers_) customers_ = v1::CustomerService::NewStub(channel_to(settings_.customer_service));
+  if (!customers_)
+    customers_ = v1::CustomerService::NewStub(channel_to(settings_.customer_service));
   return *customers_;
 }
 
@@ -125,7 +151,8 @@ v1::DictionaryService::Stub& Context::dictionaries() {
 }
 
 v1::FollowUpService::Stub& Context::followups() {
-  if (!followups_) followups_ = v1::FollowUpService::NewStub(channel_to(settings_.followup_service));
+  if (!followups_)
+    followups_ = v1::FollowUpService::NewStub(channel_to(settings_.followup_service));
   return *followups_;
 }
 
@@ -180,8 +207,8 @@ void Context::print_fields(const std::vector<std::pair<std::string, std::string>
 }
 
 std::string Context::customer_name(const std::string& text) {
-  if (!text.empty() && std::all_of(text.begin(), text.end(),
-                                   [](unsigned char c) { return std::isdigit(c) != 0; }))
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
     return "customers/" + text;
   return text;
 }

@@ -100,7 +100,8 @@ std::string message_json(const google::protobuf::Message& message);
 template <typename Message>
 void Context::print_json_list(const std::string& key, const std::vector<Message>& items) {
   out_ << "{\"" << key << "\": [";
-  for (std::size_t i = 0; i < items.size(); ++i) out_ << (i == 0 ? "\n" : ",\n") << message_json(items[i]);
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out_ << (i == 0 ? "\n" : ",\n") << message_json(items[i]);
   out_ << (items.empty() ? "]}\n" : "\n]}\n");
 }
 

@@ -40,9 +40,9 @@ std::optional<CsvRecord> CsvReader::next() {
     CsvRecord record;
     record.line = line_;
     std::string field;
-    bool quoted = false;        // inside quotes now
-    bool was_quoted = false;    // this field started with a quote
-    bool after_quote = false;   // a closing quote was read; only , or a line end may follow
+    bool quoted = false;       // inside quotes now
+    bool was_quoted = false;   // this field started with a quote
+    bool after_quote = false;  // a closing quote was read; only , or a line end may follow
     bool any_content = false;
     const auto end_field = [&] {
       record.fields.push_back(std::move(field));
@@ -86,8 +86,8 @@ std::optional<CsvRecord> CsvReader::next() {
       any_content = true;
       if (after_quote) {
         if (record.error.empty())
-          record.error = "text after the closing quote of field " +
-                         std::to_string(record.fields.size() + 1);
+          record.error =
+              "text after the closing quote of field " + std::to_string(record.fields.size() + 1);
         field += ch;
         continue;
       }

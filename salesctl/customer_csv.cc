@@ -13,20 +13,27 @@ namespace {
 // Chinese headers of the team's hand-kept sheet.
 const std::map<std::string, std::string>& aliases() {
   static const std::map<std::string, std::string> kAliases = {
-      {"客户名称", "display_name"}, {"行业", "industry"},
-      {"来源", "source"},           {"联系人", "contact_name"},
-      {"职位", "contact_title"},    {"电话", "phone"},
-      {"邮箱", "email"},            {"微信", "wechat_id"},
-      {"首次接触日期", "first_contact_date"}, {"需求标签", "need_tags"},
-      {"需求描述", "need_description"},       {"公司规模", "company_size"},
-      {"备注", "notes"},            {"负责人", "owner_id"}};
+      {"客户名称", "display_name"},
+      {"行业", "industry"},
+      {"来源", "source"},
+      {"联系人", "contact_name"},
+      {"职位", "contact_title"},
+      {"电话", "phone"},
+      {"邮箱", "email"},
+      {"微信", "wechat_id"},
+      {"首次接触日期", "first_contact_date"},
+      {"需求标签", "need_tags"},
+      {"需求描述", "need_description"},
+      {"公司规模", "company_size"},
+      {"备注", "notes"},
+      {"负责人", "owner_id"}};
   return kAliases;
 }
 
 // Columns export adds and import skips without a warning.
 const std::vector<std::string>& read_only_columns() {
-  static const std::vector<std::string> kColumns = {"id", "stage", "team_id", "create_time",
-                                                    "rejected_line", "rejected_reason"};
+  static const std::vector<std::string> kColumns = {
+      "id", "stage", "team_id", "create_time", "rejected_line", "rejected_reason"};
   return kColumns;
 }
 
@@ -45,9 +52,11 @@ std::string canonical(std::string name) {
 
 const std::vector<std::string>& customer_columns() {
   static const std::vector<std::string> kColumns = {
-      "display_name", "industry",   "source",           "contact_name", "contact_title",
-      "phone",        "email",      "wechat_id",        "first_contact_date", "need_tags",
-      "need_description", "company_size", "notes",     "owner_id"};
+      "display_name", "industry",         "source",
+      "contact_name", "contact_title",    "phone",
+      "email",        "wechat_id",        "first_contact_date",
+      "need_tags",    "need_description", "company_size",
+      "notes",        "owner_id"};
   return kColumns;
 }
 
@@ -107,7 +116,8 @@ CustomerRow customer_from_record(const CsvHeader& header, const CsvRecord& recor
   for (const char ch : get("need_tags") + ";") {
     if (ch == ';' || ch == '|') {
       const auto first = tag.find_first_not_of(' ');
-      if (first != std::string::npos) c.add_need_tags(tag.substr(first, tag.find_last_not_of(' ') - first + 1));
+      if (first != std::string::npos)
+        c.add_need_tags(tag.substr(first, tag.find_last_not_of(' ') - first + 1));
       tag.clear();
     } else {
       tag += ch;

@@ -20,8 +20,8 @@ const std::vector<std::string>& customer_columns();
 
 struct CsvHeader {
   std::map<std::string, std::size_t> columns;  // canonical name -> position
-  std::size_t width = 0;                        // number of header fields
-  std::vector<std::string> ignored;             // columns import does not read
+  std::size_t width = 0;                       // number of header fields
+  std::vector<std::string> ignored;            // columns import does not read
 };
 
 // Throws std::invalid_argument when the header lacks display_name or names a

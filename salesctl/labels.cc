@@ -29,12 +29,12 @@ struct StageName {
   const char* code;
   const char* label;
 };
-constexpr std::array<StageName, 5> kStages = {{{v1::STAGE_POTENTIAL, "potential", "潜在客户"},
-                                               {v1::STAGE_INTENTION, "intention", "意向客户"},
-                                               {v1::STAGE_HIGH_INTENTION, "high_intention",
-                                                "高意向客户"},
-                                               {v1::STAGE_WON, "won", "成交客户"},
-                                               {v1::STAGE_LOST, "lost", "流失客户"}}};
+constexpr std::array<StageName, 5> kStages = {
+    {{v1::STAGE_POTENTIAL, "potential", "潜在客户"},
+     {v1::STAGE_INTENTION, "intention", "意向客户"},
+     {v1::STAGE_HIGH_INTENTION, "high_intention", "高意向客户"},
+     {v1::STAGE_WON, "won", "成交客户"},
+     {v1::STAGE_LOST, "lost", "流失客户"}}};
 
 struct ChannelName {
   v1::Channel channel;
@@ -90,11 +90,16 @@ std::optional<v1::Channel> parse_channel(std::string_view text) {
 
 std::string kind_code(v1::DictionaryKind kind) {
   switch (kind) {
-    case v1::INDUSTRY: return "industry";
-    case v1::SOURCE: return "source";
-    case v1::NEED_TAG: return "need_tag";
-    case v1::LOSS_REASON: return "loss_reason";
-    default: return "unspecified";
+    case v1::INDUSTRY:
+      return "industry";
+    case v1::SOURCE:
+      return "source";
+    case v1::NEED_TAG:
+      return "need_tag";
+    case v1::LOSS_REASON:
+      return "loss_reason";
+    default:
+      return "unspecified";
   }
 }
 

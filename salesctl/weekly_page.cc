@@ -67,14 +67,12 @@ std::string counts_section(const std::string& title, const std::string& key_head
   std::string table = "<table>" + header_row({key_header, "数量"});
   for (const auto* c : sorted) {
     const std::string label = label_of(labels, c->key());
-    chart.bars.push_back(
-        {label, {static_cast<double>(c->count())}, metric_count(c->count())});
-    table += "<tr>" + cell(label) + metric_cell(metric_prefix + c->key(), metric_count(c->count())) +
-             "</tr>";
+    chart.bars.push_back({label, {static_cast<double>(c->count())}, metric_count(c->count())});
+    table += "<tr>" + cell(label) +
+             metric_cell(metric_prefix + c->key(), metric_count(c->count())) + "</tr>";
   }
   table += "</table>";
-  return R"(<div class="block">)" + bar_chart_svg(chart) + (sorted.empty() ? "" : table) +
-         "</div>";
+  return R"(<div class="block">)" + bar_chart_svg(chart) + (sorted.empty() ? "" : table) + "</div>";
 }
 
 std::string distribution_row(const std::string& label, const std::string& metric,
@@ -112,15 +110,15 @@ std::string render_weekly_page(const WeeklyPageInput& input, const TeamTime& tim
       R"(<p class="meta">周一 <span data-metric="week_start">{}</span> 起的一周（团队时间）· 范围：{} · 生成于 {}{}</p>)",
       html_escape(week.week_start()), html_escape(input.scope),
       html_escape(time.format(input.generated_at)),
-      week.has_computed_time()
-          ? " · 报表计算于 " + html_escape(time.format(week.computed_time()))
-          : " · 报表尚未计算");
+      week.has_computed_time() ? " · 报表计算于 " + html_escape(time.format(week.computed_time()))
+                               : " · 报表尚未计算");
 
   // Headline numbers.
   const auto card = [](const std::string& metric, const std::string& value,
                        const std::string& label) {
-    return fmt::format(R"(<div class="card"><div class="n" data-metric="{}">{}</div><div class="k">{}</div></div>)",
-                       html_escape(metric), html_escape(value), html_escape(label));
+    return fmt::format(
+        R"(<div class="card"><div class="n" data-metric="{}">{}</div><div class="k">{}</div></div>)",
+        html_escape(metric), html_escape(value), html_escape(label));
   };
   body += R"(<div class="cards">)";
   body += card("new_customers", metric_count(week.new_customers()), "本周新增客户");
@@ -129,15 +127,15 @@ std::string render_weekly_page(const WeeklyPageInput& input, const TeamTime& tim
   body += card("losses_total", metric_count(losses), "本周流失");
   body += card("high_intent_count", metric_count(static_cast<long long>(input.high_intent.size())),
                "高意向客户");
-  body += card("stalled_count", metric_count(static_cast<long long>(input.stalled.size())),
-               "停滞客户");
+  body +=
+      card("stalled_count", metric_count(static_cast<long long>(input.stalled.size())), "停滞客户");
   body += "</div>";
 
   // New customers.
   body += "<h2>本周新增客户</h2>";
   body += R"(<div class="row">)";
-  body += counts_section("按来源", "来源", "new_by_source:", week.new_by_source(),
-                         input.source_labels);
+  body +=
+      counts_section("按来源", "来源", "new_by_source:", week.new_by_source(), input.source_labels);
   body += counts_section("按负责人", "负责人", "new_by_owner:", week.new_by_owner(), {});
   body += counts_section("按行业", "行业", "new_by_industry:", week.new_by_industry(),
                          input.industry_labels);
@@ -158,7 +156,9 @@ std::string render_weekly_page(const WeeklyPageInput& input, const TeamTime& tim
         before != nullptr && before->has_share() ? before->share().value() * 100.0 : 0.0;
     shares.bars.push_back({stage_label(s.stage()), {now_share, before_share}, metric_share(s)});
     const std::string change_class =
-        !s.has_change_pp() ? "" : (s.change_pp().value() > 0 ? "up" : (s.change_pp().value() < 0 ? "down" : ""));
+        !s.has_change_pp()
+            ? ""
+            : (s.change_pp().value() > 0 ? "up" : (s.change_pp().value() < 0 ? "down" : ""));
     table += "<tr>" + cell(stage_label(s.stage())) +
              metric_cell("stage_count:" + code, metric_count(s.count())) +
              metric_cell("stage_share:" + code, metric_share(s)) +
@@ -180,26 +180,27 @@ std::string render_weekly_page(const WeeklyPageInput& input, const TeamTime& tim
   // Time in stage and conversions.
   body += "<h2>阶段停留时间与转化</h2>";
   BarChart stay{.title = "离开阶段前停留天数（中位数）", .series = {}, .bars = {}, .width = 520};
-  std::string stay_table = "<table>" + header_row({"阶段", "离开次数", "中位数（天）", "平均（天）"});
+  std::string stay_table =
+      "<table>" + header_row({"阶段", "离开次数", "中位数（天）", "平均（天）"});
   for (const auto& t : week.time_in_stage()) {
     const std::string code = stage_code(t.stage());
     stay.bars.push_back({stage_label(t.stage()),
                          {t.seconds().median() / kSecondsPerDay},
                          metric_days(t.seconds().median())});
-    stay_table += "<tr>" + cell(stage_label(t.stage())) +
-                  metric_cell("time_in_stage:" + code + ":count", metric_count(t.seconds().count())) +
-                  metric_cell("time_in_stage:" + code + ":median", metric_days(t.seconds().median())) +
-                  metric_cell("time_in_stage:" + code + ":mean", metric_days(t.seconds().mean())) +
-                  "</tr>";
+    stay_table +=
+        "<tr>" + cell(stage_label(t.stage())) +
+        metric_cell("time_in_stage:" + code + ":count", metric_count(t.seconds().count())) +
+        metric_cell("time_in_stage:" + code + ":median", metric_days(t.seconds().median())) +
+        metric_cell("time_in_stage:" + code + ":mean", metric_days(t.seconds().mean())) + "</tr>";
   }
   stay_table += "</table>";
   std::string transitions = "<table>" + header_row({"从", "到", "次数"});
   for (const auto& t : week.transitions()) {
-    transitions += "<tr>" + cell(stage_label(t.from_stage())) + cell(stage_label(t.to_stage())) +
-                   metric_cell("transition:" + stage_code(t.from_stage()) + ">" +
-                                   stage_code(t.to_stage()),
-                               metric_count(t.count())) +
-                   "</tr>";
+    transitions +=
+        "<tr>" + cell(stage_label(t.from_stage())) + cell(stage_label(t.to_stage())) +
+        metric_cell("transition:" + stage_code(t.from_stage()) + ">" + stage_code(t.to_stage()),
+                    metric_count(t.count())) +
+        "</tr>";
   }
   transitions += "</table>";
   body += R"(<div class="row"><div class="block">)" + bar_chart_svg(stay) +
@@ -229,7 +230,8 @@ std::string render_weekly_page(const WeeklyPageInput& input, const TeamTime& tim
   if (input.stalled.empty()) {
     body += empty_note("目前没有停滞客户");
   } else {
-    body += "<table>" + header_row({"客户", "阶段", "负责人", "最近联系", "停滞天数", "阈值（天）"});
+    body +=
+        "<table>" + header_row({"客户", "阶段", "负责人", "最近联系", "停滞天数", "阈值（天）"});
     for (const auto& s : input.stalled) {
       body += fmt::format(R"(<tr data-customer="{}">)", html_escape(s.customer())) +
               cell(s.customer_display_name()) + cell(stage_label(s.stage())) + cell(s.owner_id()) +

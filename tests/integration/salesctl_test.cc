@@ -60,7 +60,8 @@ std::ostream& operator<<(std::ostream& os, const Result& r) {
 // Runs a program with stdout and stderr in separate files; `env` replaces
 // the named variables and every SALESCTL_* variable of the test's own
 // environment is dropped, so that only what the test sets counts.
-Result run_program(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+Result run_program(const std::vector<std::string>& args,
+                   const std::map<std::string, std::string>& env,
                    std::chrono::seconds timeout = std::chrono::seconds(60)) {
   static int counter = 0;
   const fs::path base =
@@ -82,8 +83,10 @@ Result run_program(const std::vector<std::string>& args, const std::map<std::str
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -145,10 +148,11 @@ class SalesctlTest : public ::testing::Test {
                                  "--reminder-scan-interval=200ms"});
     // The sample data, as scripts/start-all.sh loads it (5 weeks instead of 12).
     const auto seed_log = s.dir / "seed.log";
-    const int pid = testing::spawn({SEED_BIN, "--customer-service=" + s.customers->grpc_address(),
-                                    "--followup-service=" + s.followups->grpc_address(),
-                                    "--clock-file=" + s.clock->path().string(), "--history-weeks=5"},
-                                   testing::test_secrets_environment(s.db), seed_log);
+    const int pid =
+        testing::spawn({SEED_BIN, "--customer-service=" + s.customers->grpc_address(),
+                        "--followup-service=" + s.followups->grpc_address(),
+                        "--clock-file=" + s.clock->path().string(), "--history-weeks=5"},
+                       testing::test_secrets_environment(s.db), seed_log);
     ASSERT_EQ(testing::wait_for_exit(pid, std::chrono::seconds(300)), 0)
         << testing::read_file(seed_log);
     // The seed leaves the clock file at the real time it started from.
@@ -227,31 +231,38 @@ SalesctlTest::System* SalesctlTest::system_ = nullptr;
 // What the generator wrote through the API (before any test changed it):
 // the brief's list for realistic sample data.
 TEST_F(SalesctlTest, SampleDataCoversWhatTheBriefAsksFor) {
-  soci::session sql(soci::mysql,
-                    testing::shared_mariadb().root_config(system_->db.database).connection_string());
+  soci::session sql(
+      soci::mysql, testing::shared_mariadb().root_config(system_->db.database).connection_string());
   const auto number = [&](const std::string& query) {
     long long value = 0;
     sql << query, soci::into(value);
     return value;
   };
   // The two template customers, masked on reads, with their follow-ups.
-  EXPECT_EQ(number("SELECT COUNT(*) FROM customers WHERE display_name IN ('科技有限公司', '张*女士')"), 2);
+  EXPECT_EQ(
+      number("SELECT COUNT(*) FROM customers WHERE display_name IN ('科技有限公司', '张*女士')"),
+      2);
   EXPECT_EQ(number("SELECT COUNT(*) FROM follow_ups f JOIN customers c ON c.id = f.customer_id "
                    "WHERE c.display_name IN ('科技有限公司', '张*女士')"),
             2);
   // Reps of two teams own customers; the managers logged and transferred.
   EXPECT_EQ(number("SELECT COUNT(DISTINCT team_id) FROM customers"), 2);
   EXPECT_GE(number("SELECT COUNT(DISTINCT owner_id) FROM customers"), 4);
-  EXPECT_GE(number("SELECT COUNT(DISTINCT to_team) FROM owner_events WHERE from_owner IS NOT NULL"), 2);
+  EXPECT_GE(number("SELECT COUNT(DISTINCT to_team) FROM owner_events WHERE from_owner IS NOT NULL"),
+            2);
   // Follow-ups through every channel, some late, some corrected.
   EXPECT_EQ(number("SELECT COUNT(DISTINCT channel) FROM follow_ups"), 5);
   EXPECT_GT(number("SELECT COUNT(*) FROM follow_ups WHERE late = 1"), 0);
   EXPECT_GT(number("SELECT COUNT(*) FROM follow_up_amendments"), 0);
   // Stage moves with reasons, losses with coded reasons, customers entered late.
   EXPECT_EQ(number("SELECT COUNT(*) FROM stage_events WHERE reason = ''"), 0);
-  EXPECT_GT(number("SELECT COUNT(*) FROM stage_events WHERE to_stage = 5 AND loss_reason IS NOT NULL"), 0);
-  EXPECT_EQ(number("SELECT COUNT(*) FROM stage_events WHERE to_stage = 5 AND loss_reason IS NULL"), 0);
-  EXPECT_GT(number("SELECT COUNT(*) FROM customers WHERE first_contact_date < DATE(created_at)"), 0);
+  EXPECT_GT(
+      number("SELECT COUNT(*) FROM stage_events WHERE to_stage = 5 AND loss_reason IS NOT NULL"),
+      0);
+  EXPECT_EQ(number("SELECT COUNT(*) FROM stage_events WHERE to_stage = 5 AND loss_reason IS NULL"),
+            0);
+  EXPECT_GT(number("SELECT COUNT(*) FROM customers WHERE first_contact_date < DATE(created_at)"),
+            0);
   EXPECT_GE(number("SELECT COUNT(*) FROM talk_tracks"), 3);
   const auto wins = number("SELECT COUNT(*) FROM stage_events WHERE to_stage = 4");
   EXPECT_GT(wins, 0);
@@ -264,10 +275,10 @@ TEST_F(SalesctlTest, SampleDataCoversWhatTheBriefAsksFor) {
 TEST_F(SalesctlTest, HelpListsEveryCommandAndBadUsageExitsWithTwo) {
   const auto help = salesctl({"--help"});
   EXPECT_EQ(help.code, 0) << help;
-  for (const char* command : {"customer add", "customer reveal", "followup download", "due",
-                              "stalled", "hot", "cadence set", "dict retire", "talktrack search",
-                              "import customers", "export customers", "report weekly",
-                              "report monthly", "report runs", "watch"})
+  for (const char* command :
+       {"customer add", "customer reveal", "followup download", "due", "stalled", "hot",
+        "cadence set", "dict retire", "talktrack search", "import customers", "export customers",
+        "report weekly", "report monthly", "report runs", "watch"})
     EXPECT_THAT(help.out, HasSubstr(command));
   const auto one = salesctl({"customer", "stage", "--help"});
   EXPECT_EQ(one.code, 0);
@@ -296,15 +307,15 @@ TEST_F(SalesctlTest, ErrorsAreTheServicesMessageWithAnExitCodeScriptsCanUse) {
   const auto forged = salesctl({"customer", "list"}, "not-a-token");
   EXPECT_EQ(forged.code, 5) << forged;
   const auto invalid = salesctl({"customer", "add", "--display-name", "无效行业公司", "--industry",
-                                 "no_such_industry", "--source", "website", "--contact-name", "王五",
-                                 "--phone", "13800009999", "--need-tags", "crm_system"});
+                                 "no_such_industry", "--source", "website", "--contact-name",
+                                 "王五", "--phone", "13800009999", "--need-tags", "crm_system"});
   EXPECT_EQ(invalid.code, 6) << invalid;
   EXPECT_THAT(invalid.err, HasSubstr("INVALID_ARGUMENT"));
   EXPECT_THAT(invalid.err, HasSubstr("industry"));
   // One line, no internals.
   EXPECT_EQ(std::count(invalid.err.begin(), invalid.err.end(), '\n'), 1) << invalid;
-  const auto down = salesctl({"customer", "list", "--customer-service", "127.0.0.1:1", "--timeout",
-                              "3"});
+  const auto down =
+      salesctl({"customer", "list", "--customer-service", "127.0.0.1:1", "--timeout", "3"});
   EXPECT_EQ(down.code, 3) << down;
   EXPECT_THAT(down.err, HasSubstr("UNAVAILABLE"));
 }
@@ -312,19 +323,20 @@ TEST_F(SalesctlTest, ErrorsAreTheServicesMessageWithAnExitCodeScriptsCanUse) {
 TEST_F(SalesctlTest, ConfigFileAndTokenFileWork) {
   const auto token_file = write_file("token-manager", manager() + "\n");
   const auto config = write_file(
-      "salesctl.conf", fmt::format("# test config\ncustomer-service = {}\ntoken-file = {}\noutput = json\n",
-                                   system_->customers->grpc_address(), token_file));
+      "salesctl.conf",
+      fmt::format("# test config\ncustomer-service = {}\ntoken-file = {}\noutput = json\n",
+                  system_->customers->grpc_address(), token_file));
   const auto r = run_program({SALESCTL_BIN, "--config", config, "dict", "list", "industry"},
                              {{"HOME", system_->dir.string()}});
   EXPECT_EQ(r.code, 0) << r;
   const auto entries = json_of(r)["entries"];
   EXPECT_GE(entries.size(), 6U);
-  EXPECT_TRUE(std::any_of(entries.begin(), entries.end(),
-                          [](const json& e) { return e["code"] == "internet"; }))
-      << r;
-  const auto bad = run_program({SALESCTL_BIN, "--config", write_file("bad.conf", "colour = blue\n"),
-                                "due"},
-                               {{"HOME", system_->dir.string()}});
+  EXPECT_TRUE(std::any_of(entries.begin(), entries.end(), [](const json& e) {
+    return e["code"] == "internet";
+  })) << r;
+  const auto bad =
+      run_program({SALESCTL_BIN, "--config", write_file("bad.conf", "colour = blue\n"), "due"},
+                  {{"HOME", system_->dir.string()}});
   EXPECT_EQ(bad.code, 2) << bad;
   EXPECT_THAT(bad.err, HasSubstr("bad.conf:1: unknown key 'colour'"));
 }
@@ -354,17 +366,20 @@ TEST_F(SalesctlTest, CustomerLifecycle) {
   EXPECT_EQ(listed.code, 0) << listed;
   EXPECT_THAT(listed.out, HasSubstr("CUSTOMER"));
   EXPECT_THAT(listed.out, HasSubstr(name));
-  const auto listed_json = json_of(salesctl({"customer", "list", "--search", "命令行测试", "-o", "json"}));
+  const auto listed_json =
+      json_of(salesctl({"customer", "list", "--search", "命令行测试", "-o", "json"}));
   ASSERT_EQ(listed_json["customers"].size(), 1U);
   EXPECT_EQ(listed_json["customers"][0]["display_name"], "命令行测试科技有限公司");
 
-  const auto updated = salesctl({"customer", "update", id, "--notes", "比较过竞品，预算30万以内", "-o", "json"});
+  const auto updated =
+      salesctl({"customer", "update", id, "--notes", "比较过竞品，预算30万以内", "-o", "json"});
   EXPECT_EQ(updated.code, 0) << updated;
   EXPECT_EQ(json_of(updated)["notes"], "比较过竞品，预算30万以内");
   const auto stale = salesctl({"customer", "update", id, "--notes", "x", "--etag", "stale-etag"});
   EXPECT_EQ(stale.code, 7) << stale;
 
-  const auto staged = salesctl({"customer", "stage", id, "intention", "--reason", "确认需求，索要报价"});
+  const auto staged =
+      salesctl({"customer", "stage", id, "intention", "--reason", "确认需求，索要报价"});
   EXPECT_EQ(staged.code, 0) << staged;
   EXPECT_THAT(staged.out, HasSubstr("潜在客户 → 意向客户"));
   const auto no_loss_reason = salesctl({"customer", "stage", id, "lost", "--reason", "选择了竞品"});
@@ -381,11 +396,12 @@ TEST_F(SalesctlTest, CustomerLifecycle) {
   EXPECT_THAT(revealed.out, HasSubstr("13800007001"));
 
   // A rep may not transfer; a manager of the team may.
-  const auto rep_transfer = salesctl({"customer", "transfer", id, "--to", "xiaoli", "--reason", "调整"});
+  const auto rep_transfer =
+      salesctl({"customer", "transfer", id, "--to", "xiaoli", "--reason", "调整"});
   EXPECT_EQ(rep_transfer.code, 5) << rep_transfer;
   EXPECT_THAT(rep_transfer.err, HasSubstr("PERMISSION_DENIED"));
-  const auto transferred = salesctl({"customer", "transfer", id, "--to", "xiaoli", "--reason", "调整"},
-                                    manager());
+  const auto transferred =
+      salesctl({"customer", "transfer", id, "--to", "xiaoli", "--reason", "调整"}, manager());
   EXPECT_EQ(transferred.code, 0) << transferred;
   EXPECT_THAT(transferred.out, HasSubstr("xiaoli"));
   // A rep of the other team cannot see it at all.
@@ -394,7 +410,8 @@ TEST_F(SalesctlTest, CustomerLifecycle) {
   const auto deleted = salesctl({"customer", "delete", id}, manager());
   EXPECT_EQ(deleted.code, 0) << deleted;
   EXPECT_THAT(deleted.out, HasSubstr("undelete"));
-  const auto hidden = json_of(salesctl({"customer", "list", "--search", "命令行测试", "-o", "json"}, manager()));
+  const auto hidden =
+      json_of(salesctl({"customer", "list", "--search", "命令行测试", "-o", "json"}, manager()));
   EXPECT_TRUE(hidden["customers"].empty());
   const auto restored = salesctl({"customer", "undelete", id, "-o", "json"}, manager());
   EXPECT_EQ(restored.code, 0) << restored;
@@ -406,16 +423,18 @@ TEST_F(SalesctlTest, CustomerLifecycle) {
 TEST_F(SalesctlTest, FollowUpsLogAmendPlanAndAttachments) {
   const auto customer = add_customer("跟进测试科技有限公司", "13800007002");
   ASSERT_FALSE(customer.empty());
-  const auto logged = salesctl({"followup", "log", customer, "--channel", "phone", "--scenario",
-                                "电话沟通需求细节", "--content", "介绍核心功能，客户关注数据实时性",
-                                "--feedback", "有兴趣，希望看案例", "--next-action", "3天内发送3个同行业案例",
-                                "--stage", "intention", "--reason", "客户确认需求", "-o", "json"});
+  const auto logged =
+      salesctl({"followup", "log", customer, "--channel", "phone", "--scenario", "电话沟通需求细节",
+                "--content", "介绍核心功能，客户关注数据实时性", "--feedback", "有兴趣，希望看案例",
+                "--next-action", "3天内发送3个同行业案例", "--stage", "intention", "--reason",
+                "客户确认需求", "-o", "json"});
   ASSERT_EQ(logged.code, 0) << logged;
   const auto follow_up = json_of(logged)["follow_up"]["name"].get<std::string>();
   EXPECT_EQ(json_of(logged)["follow_up"]["stage_after"], "STAGE_INTENTION");
   EXPECT_TRUE(json_of(logged).contains("plan"));
 
-  const auto bad_channel = salesctl({"followup", "log", customer, "--channel", "pigeon", "--content", "x"});
+  const auto bad_channel =
+      salesctl({"followup", "log", customer, "--channel", "pigeon", "--content", "x"});
   EXPECT_EQ(bad_channel.code, 2) << bad_channel;
   // followup-service does not tell a missing customer from someone else's.
   const auto missing = salesctl({"followup", "list", "customers/987654"});
@@ -427,16 +446,16 @@ TEST_F(SalesctlTest, FollowUpsLogAmendPlanAndAttachments) {
   EXPECT_THAT(listed.out, HasSubstr("电话"));
   EXPECT_THAT(listed.out, HasSubstr("介绍核心功能"));
 
-  const auto amended = salesctl({"followup", "amend", follow_up, "--feedback", "有兴趣，希望看3个案例",
-                                 "--reason", "补充细节"});
+  const auto amended = salesctl({"followup", "amend", follow_up, "--feedback",
+                                 "有兴趣，希望看3个案例", "--reason", "补充细节"});
   EXPECT_EQ(amended.code, 0) << amended;
   const auto shown = salesctl({"followup", "show", follow_up});
   EXPECT_THAT(shown.out, HasSubstr("amendment 1"));
   EXPECT_THAT(shown.out, HasSubstr("有兴趣，希望看案例 → 有兴趣，希望看3个案例"));
   EXPECT_EQ(salesctl({"followup", "amend", follow_up, "--feedback", "x"}).code, 6);  // no reason
 
-  const auto planned = salesctl({"followup", "plan", customer, "--at", "2030-03-05 10:00", "--action",
-                                 "电话确认案例已收到", "-o", "json"});
+  const auto planned = salesctl({"followup", "plan", customer, "--at", "2030-03-05 10:00",
+                                 "--action", "电话确认案例已收到", "-o", "json"});
   EXPECT_EQ(planned.code, 0) << planned;
   EXPECT_EQ(json_of(planned)["plan_time"], "2030-03-05T02:00:00Z");
   EXPECT_EQ(salesctl({"followup", "plan", customer, "--at", "someday"}).code, 2);
@@ -528,11 +547,13 @@ TEST_F(SalesctlTest, DictionariesAndTalkTracks) {
   const auto seeded = salesctl({"talktrack", "search", "价格"});
   EXPECT_EQ(seeded.code, 0) << seeded;
   EXPECT_THAT(seeded.out, HasSubstr("竞品"));
-  const auto track = salesctl({"talktrack", "add", "--question", "交付周期多长？", "--answer",
-                               "标准版两周上线，定制需求另行评估。", "--tags", "delivery,implementation"},
-                              manager());
+  const auto track =
+      salesctl({"talktrack", "add", "--question", "交付周期多长？", "--answer",
+                "标准版两周上线，定制需求另行评估。", "--tags", "delivery,implementation"},
+               manager());
   EXPECT_EQ(track.code, 0) << track;
-  const auto found = json_of(salesctl({"talktrack", "search", "--tag", "implementation", "-o", "json"}));
+  const auto found =
+      json_of(salesctl({"talktrack", "search", "--tag", "implementation", "-o", "json"}));
   ASSERT_EQ(found["talk_tracks"].size(), 1U);
   EXPECT_EQ(found["talk_tracks"][0]["question"], "交付周期多长？");
 }
@@ -546,13 +567,18 @@ TEST_F(SalesctlTest, ImportReportsRejectedRowsExportWritesTheFormatBack) {
   // here), and a duplicate of the brief's template customer.
   const std::string csv =
       "\xEF\xBB\xBF"
-      "display_name,industry,source,contact_name,contact_title,phone,first_contact_date,need_tags,need_description,notes\r\n"
-      "\"导入测试科技有限公司, 上海分公司\",internet,website,王五,CTO,13800008001,2024-03-04,crm_system,\"CRM 系统，\"\"尽快\"\"上线\",\"第一行\r\n第二行\"\r\n"
-      "导入测试贸易有限公司,retail,referral,赵六,采购经理,13800008002,2024-03-05,erp_system;data_analysis_tool,ERP,\r\n"
+      "display_name,industry,source,contact_name,contact_title,phone,first_contact_date,need_tags,"
+      "need_description,notes\r\n"
+      "\"导入测试科技有限公司, "
+      "上海分公司\",internet,website,王五,CTO,13800008001,2024-03-04,crm_system,\"CRM "
+      "系统，\"\"尽快\"\"上线\",\"第一行\r\n第二行\"\r\n"
+      "导入测试贸易有限公司,retail,referral,赵六,采购经理,13800008002,2024-03-05,erp_system;data_"
+      "analysis_tool,ERP,\r\n"
       "缺行业的公司,,website,孙七,经理,13800008003,2024-03-05,crm_system,,\r\n"
       "字段太少的公司,internet\r\n"
       "\"坏引号\"公司,internet,website,周八,经理,13800008004,2024-03-05,crm_system,,\r\n"
-      "科技有限公司,internet,trade_show,李四,采购经理,13912346789,2024-02-20,data_analysis_tool,,\r\n";
+      "科技有限公司,internet,trade_show,李四,采购经理,13912346789,2024-02-20,data_analysis_tool,,"
+      "\r\n";
   const auto input = write_file("customers.csv", csv);
   const auto imported = salesctl({"import", "customers", input});
   EXPECT_EQ(imported.code, 8) << imported;  // some rows rejected
@@ -580,19 +606,20 @@ TEST_F(SalesctlTest, ImportReportsRejectedRowsExportWritesTheFormatBack) {
   EXPECT_EQ(rejected[1].fields[0], "缺行业的公司");
 
   // What was created is exactly what the file said.
-  const auto created = json_of(salesctl({"customer", "list", "--search", "导入测试", "--order-by",
-                                          "display_name", "-o", "json"}));
+  const auto created = json_of(salesctl(
+      {"customer", "list", "--search", "导入测试", "--order-by", "display_name", "-o", "json"}));
   ASSERT_EQ(created["customers"].size(), 2U);
-  const auto first = std::find_if(created["customers"].begin(), created["customers"].end(),
-                                  [](const json& c) { return c["display_name"] == "导入测试科技有限公司, 上海分公司"; });
+  const auto first = std::find_if(
+      created["customers"].begin(), created["customers"].end(),
+      [](const json& c) { return c["display_name"] == "导入测试科技有限公司, 上海分公司"; });
   ASSERT_NE(first, created["customers"].end()) << created.dump();
   EXPECT_EQ((*first)["notes"], "第一行\r\n第二行");
   EXPECT_EQ((*first)["need_description"], "CRM 系统，\"尽快\"上线");
 
   // Export writes the same format; its rows read back as the customers.
   const auto exported_path = file("export.csv").string();
-  const auto exported = salesctl({"export", "customers", "--filter", "display_name : \"导入测试\"",
-                                  "--file", exported_path});
+  const auto exported = salesctl(
+      {"export", "customers", "--filter", "display_name : \"导入测试\"", "--file", exported_path});
   EXPECT_EQ(exported.code, 0) << exported;
   EXPECT_THAT(exported.err, HasSubstr("exported 2 customers"));
   const std::string exported_text = testing::read_file(exported_path);
@@ -601,7 +628,8 @@ TEST_F(SalesctlTest, ImportReportsRejectedRowsExportWritesTheFormatBack) {
   ASSERT_EQ(rows.size(), 3U);
   std::set<std::string> names;
   for (std::size_t i = 1; i < rows.size(); ++i) names.insert(rows[i].fields[1]);
-  EXPECT_EQ(names, (std::set<std::string>{"导入测试科技有限公司, 上海分公司", "导入测试贸易有限公司"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"导入测试科技有限公司, 上海分公司", "导入测试贸易有限公司"}));
   for (std::size_t i = 1; i < rows.size(); ++i) {
     if (rows[i].fields[1] == "导入测试贸易有限公司") {
       // The service keeps tags in its own order.
@@ -622,7 +650,8 @@ TEST_F(SalesctlTest, ImportReportsRejectedRowsExportWritesTheFormatBack) {
 
   const auto no_file = salesctl({"import", "customers", file("missing.csv").string()});
   EXPECT_EQ(no_file.code, 2) << no_file;
-  const auto no_header = salesctl({"import", "customers", write_file("noheader.csv", "a,b\n1,2\n")});
+  const auto no_header =
+      salesctl({"import", "customers", write_file("noheader.csv", "a,b\n1,2\n")});
   EXPECT_EQ(no_header.code, 2) << no_header;
   EXPECT_THAT(no_header.err, HasSubstr("display_name"));
 }
@@ -685,7 +714,8 @@ TEST_F(SalesctlTest, ReportsMatchTheReportService) {
 std::map<std::string, std::string> page_metrics(const std::string& dom) {
   std::map<std::string, std::string> metrics;
   const std::regex cell(R"re(data-metric="([^"]+)"[^>]*>([^<]*)<)re");
-  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), cell); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), cell); it != std::sregex_iterator();
+       ++it) {
     std::string key = (*it)[1];
     key = std::regex_replace(key, std::regex("&gt;"), ">");
     key = std::regex_replace(key, std::regex("&lt;"), "<");
@@ -748,8 +778,10 @@ TEST_F(SalesctlTest, WeeklyReviewPageRendersInChromiumWithTheServicesNumbers) {
       {"high_intent_count", std::to_string(hot.customers_size())},
       {"stalled_count", std::to_string(stalled.customers_size())}};
   long long losses = 0;
-  for (const auto& c : w.new_by_source()) expected["new_by_source:" + c.key()] = std::to_string(c.count());
-  for (const auto& c : w.new_by_owner()) expected["new_by_owner:" + c.key()] = std::to_string(c.count());
+  for (const auto& c : w.new_by_source())
+    expected["new_by_source:" + c.key()] = std::to_string(c.count());
+  for (const auto& c : w.new_by_owner())
+    expected["new_by_owner:" + c.key()] = std::to_string(c.count());
   for (const auto& c : w.new_by_industry())
     expected["new_by_industry:" + c.key()] = std::to_string(c.count());
   for (const auto& c : w.losses_by_reason()) {
@@ -820,7 +852,7 @@ TEST_F(SalesctlTest, WeeklyReviewPageRendersInChromiumWithTheServicesNumbers) {
   const auto image = testing::read_png(png);
   EXPECT_EQ(image.width, 1280U);
   const auto stats = testing::pixel_stats(image);
-  EXPECT_GT(stats.distinct_colours, 20U);   // text, bars, borders in several colours
+  EXPECT_GT(stats.distinct_colours, 20U);    // text, bars, borders in several colours
   EXPECT_LT(stats.most_common_share, 0.97);  // more than a white page with a speck
   // SALESCTL_TEST_KEEP=DIR keeps the page and the screenshot for a look.
   if (const char* keep = std::getenv("SALESCTL_TEST_KEEP"); keep != nullptr) {
@@ -836,11 +868,12 @@ TEST_F(SalesctlTest, WatchStreamsAReminderWhenAPlanComesDue) {
   ASSERT_FALSE(customer.empty());
   const TimePoint now = system_->clock->now();
   const auto plan_time = format_rfc3339(now + std::chrono::hours(1));
-  ASSERT_EQ(salesctl({"followup", "plan", customer, "--at", plan_time, "--action", "电话回访"}).code, 0);
+  ASSERT_EQ(
+      salesctl({"followup", "plan", customer, "--at", plan_time, "--action", "电话回访"}).code, 0);
   Result watched;
   std::thread watcher([&] {
-    watched = salesctl({"watch", "--since", format_rfc3339(now), "--max", "1", "--for", "60", "-o",
-                        "json"});
+    watched = salesctl(
+        {"watch", "--since", format_rfc3339(now), "--max", "1", "--for", "60", "-o", "json"});
   });
   std::this_thread::sleep_for(std::chrono::seconds(2));
   system_->clock->set(now + std::chrono::hours(1) + std::chrono::minutes(1));

@@ -78,12 +78,22 @@ PngImage read_png(const std::filesystem::path& path) {
       const int up_left = x >= channels ? previous[x - channels] : 0;
       int out = value;
       switch (filter) {
-        case 0: break;
-        case 1: out = value + left; break;
-        case 2: out = value + up; break;
-        case 3: out = value + (left + up) / 2; break;
-        case 4: out = value + paeth(left, up, up_left); break;
-        default: throw std::runtime_error("unknown PNG filter " + std::to_string(filter));
+        case 0:
+          break;
+        case 1:
+          out = value + left;
+          break;
+        case 2:
+          out = value + up;
+          break;
+        case 3:
+          out = value + (left + up) / 2;
+          break;
+        case 4:
+          out = value + paeth(left, up, up_left);
+          break;
+        default:
+          throw std::runtime_error("unknown PNG filter " + std::to_string(filter));
       }
       row[x] = static_cast<unsigned char>(out & 0xFF);
     }
@@ -104,7 +114,8 @@ PixelStats pixel_stats(const PngImage& image) {
   PixelStats stats;
   stats.distinct_colours = counts.size();
   stats.most_common_share =
-      image.pixels.empty() ? 1.0 : static_cast<double>(most) / static_cast<double>(image.pixels.size());
+      image.pixels.empty() ? 1.0
+                           : static_cast<double>(most) / static_cast<double>(image.pixels.size());
   return stats;
 }
 

@@ -1,12 +1,11 @@
 // The CSV reader and writer of salesctl import/export, and the mapping of
 // rows to customers.
-#include "csv.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
 
+#include "csv.h"
 #include "customer_csv.h"
 
 namespace salesfollow::salesctl {
@@ -43,7 +42,10 @@ TEST(CsvTest, BlankLinesAreSkipped) {
 TEST(CsvTest, ByteOrderMarkIsSkippedOnlyAtTheStart) {
   EXPECT_THAT(rows_of("\xEF\xBB\xBFname,city\n"), ElementsAre(CsvRow{"name", "city"}));
   // A BOM-like sequence later is data.
-  EXPECT_THAT(rows_of("a\n\xEF\xBB\xBF" "b\n"), ElementsAre(CsvRow{"a"}, CsvRow{"\xEF\xBB\xBF" "b"}));
+  EXPECT_THAT(rows_of("a\n\xEF\xBB\xBF"
+                      "b\n"),
+              ElementsAre(CsvRow{"a"}, CsvRow{"\xEF\xBB\xBF"
+                                              "b"}));
   // A first byte that merely starts like a BOM stays.
   EXPECT_THAT(rows_of("\xEF\xBC\x8C\n"), ElementsAre(CsvRow{"\xEF\xBC\x8C"}));
 }
@@ -86,7 +88,9 @@ TEST(CsvTest, UnclosedQuoteIsReported) {
 }
 
 TEST(CsvTest, BytesReadCountsTheBom) {
-  std::istringstream in("\xEF\xBB\xBF" "a,b\n");
+  std::istringstream in(
+      "\xEF\xBB\xBF"
+      "a,b\n");
   CsvReader reader(in);
   ASSERT_TRUE(reader.next());
   EXPECT_EQ(reader.bytes_read(), 7U);  // 3 BOM bytes + "a,b\n"

@@ -25,7 +25,8 @@ TEST(HtmlTest, EscapesEverythingThatCouldOpenMarkup) {
 std::vector<double> bar_widths(const std::string& svg) {
   std::vector<double> widths;
   const std::regex bar(R"re(class="bar"[^>]*width="([0-9.]+)")re");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), bar); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), bar); it != std::sregex_iterator();
+       ++it)
     widths.push_back(std::stod((*it)[1]));
   return widths;
 }

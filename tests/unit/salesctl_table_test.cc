@@ -8,6 +8,9 @@
 
 #include "app.h"
 #include "command_line.h"
+#include "context.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "exit_codes.h"
 #include "labels.h"
 #include "progress.h"
@@ -93,16 +96,22 @@ TEST(LabelsTest, TimesAreReadAndShownInTheTeamZone) {
 CommandLine sample_commands() {
   CommandLine commands("salesctl", global_flags());
   commands.add({"customer show", "CUSTOMER", "show", "", {}, 1, 1, nullptr});
-  commands.add({"customer list", "", "list", "",
-                {{"owner", "ID", "owner"}, {"all", "", "every page"}}, 0, 0, nullptr});
+  commands.add({"customer list",
+                "",
+                "list",
+                "",
+                {{"owner", "ID", "owner"}, {"all", "", "every page"}},
+                0,
+                0,
+                nullptr});
   commands.add({"due", "", "due", "", {}, 0, 0, nullptr});
   return commands;
 }
 
 TEST(CommandLineTest, FlagsMayComeBeforeAndAfterTheCommand) {
   const auto commands = sample_commands();
-  const auto in = commands.parse({"-o", "json", "customer", "list", "--owner", "u1", "--all",
-                                  "--token=abc"});
+  const auto in =
+      commands.parse({"-o", "json", "customer", "list", "--owner", "u1", "--all", "--token=abc"});
   ASSERT_NE(in.command, nullptr);
   EXPECT_EQ(in.command->path, "customer list");
   EXPECT_EQ(in.get("output"), "json");
@@ -124,9 +133,9 @@ TEST(CommandLineTest, MistakesAreUsageErrors) {
   EXPECT_THROW(commands.parse({"custmer", "list"}), UsageError);
   EXPECT_THROW(commands.parse({"customer", "list", "--nope"}), UsageError);
   EXPECT_THROW(commands.parse({"customer", "list", "--owner"}), UsageError);
-  EXPECT_THROW(commands.parse({"customer", "show"}), UsageError);              // missing argument
-  EXPECT_THROW(commands.parse({"customer", "show", "1", "2"}), UsageError);    // one too many
-  EXPECT_THROW(commands.parse({"customer"}), UsageError);                      // no action
+  EXPECT_THROW(commands.parse({"customer", "show"}), UsageError);            // missing argument
+  EXPECT_THROW(commands.parse({"customer", "show", "1", "2"}), UsageError);  // one too many
+  EXPECT_THROW(commands.parse({"customer"}), UsageError);                    // no action
   EXPECT_THROW(commands.parse({"customer", "list", "--all=maybe"}), UsageError);
 }
 
@@ -165,7 +174,8 @@ TEST(CommandLineTest, EveryRealCommandHasHelpAndAHandler) {
 class SettingsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("salesctl-settings-" + std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("salesctl-settings-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -183,16 +193,17 @@ class SettingsTest : public ::testing::Test {
 };
 
 TEST_F(SettingsTest, FlagBeatsEnvironmentBeatsConfigFileBeatsDefault) {
-  const auto config = write("config", "# team server\nserver = 10.0.0.5\ntoken = \"from-file\"\n"
-                                      "report-service = reports:9000\n");
+  const auto config = write("config",
+                            "# team server\nserver = 10.0.0.5\ntoken = \"from-file\"\n"
+                            "report-service = reports:9000\n");
   const std::map<std::string, std::string> env = {{"SALESCTL_CONFIG", config.string()},
                                                   {"SALESCTL_TOKEN", "from-env"}};
   const auto from_env = resolve_settings(parse({}), env);
   EXPECT_EQ(from_env.customer_service, "10.0.0.5:50051");
   EXPECT_EQ(from_env.report_service, "reports:9000");
   EXPECT_EQ(from_env.token, "from-env");
-  const auto from_flag = resolve_settings(parse({"--token", "from-flag", "--customer-service",
-                                                 "c:1"}), env);
+  const auto from_flag =
+      resolve_settings(parse({"--token", "from-flag", "--customer-service", "c:1"}), env);
   EXPECT_EQ(from_flag.token, "from-flag");
   EXPECT_EQ(from_flag.customer_service, "c:1");
   const auto defaults = resolve_settings(parse({}), {});
@@ -223,7 +234,8 @@ TEST_F(SettingsTest, BadValuesAreUsageErrors) {
 
 TEST_F(SettingsTest, TlsSettingsAreKept) {
   const auto s = resolve_settings(
-      parse({"--tls", "--ca-file", "ca.pem", "--server-name-override", "salesfollow.internal"}), {});
+      parse({"--tls", "--ca-file", "ca.pem", "--server-name-override", "salesfollow.internal"}),
+      {});
   EXPECT_TRUE(s.tls);
   EXPECT_EQ(s.ca_file, "ca.pem");
   EXPECT_EQ(s.server_name_override, "salesfollow.internal");
@@ -240,19 +252,50 @@ TEST(AppTest, UsageErrorsExitWithTwoAndSayWhy) {
   EXPECT_THAT(err2.str(), HasSubstr("STAGE must be"));
 }
 
+TEST(StatusTest, ExitCodesFollowTheStatusCode) {
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::OK), kExitOk);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::UNAVAILABLE), kExitUnavailable);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::DEADLINE_EXCEEDED), kExitUnavailable);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::NOT_FOUND), kExitNotFound);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::PERMISSION_DENIED), kExitDenied);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::UNAUTHENTICATED), kExitDenied);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::INVALID_ARGUMENT), kExitInvalid);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::FAILED_PRECONDITION), kExitInvalid);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::ABORTED), kExitConflict);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::ALREADY_EXISTS), kExitConflict);
+  EXPECT_EQ(exit_code_for(grpc::StatusCode::INTERNAL), kExitFailure);
+}
+
+TEST(StatusTest, DescriptionIsTheServicesMessageAndTheFieldItNames) {
+  google::rpc::ErrorInfo info;
+  info.set_reason("INVALID_FIELD");
+  (*info.mutable_metadata())["field"] = "customer.industry";
+  google::rpc::Status details;
+  details.set_code(3);
+  details.add_details()->PackFrom(info);
+  const grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, "unknown industry 'x'",
+                            details.SerializeAsString());
+  EXPECT_EQ(describe_status(status),
+            "INVALID_ARGUMENT: unknown industry 'x' (field: customer.industry)");
+  EXPECT_EQ(describe_status(grpc::Status(grpc::StatusCode::NOT_FOUND, "customers/9")),
+            "NOT_FOUND: customers/9");
+}
+
 TEST(ProgressTest, BarOnATerminalLinesOtherwise) {
   using namespace std::chrono_literals;
   const auto start = Progress::Clock::time_point{};
   std::ostringstream tty, log;
   Progress bar(tty, true, 1000, start);
   Progress lines(log, false, 1000, start);
-  EXPECT_EQ(bar.line(500, 500, start + 2s), "[###############...............]  50%  500 rows  250 rows/s");
+  EXPECT_EQ(bar.line(500, 500, start + 2s),
+            "[###############...............]  50%  500 rows  250 rows/s");
   EXPECT_EQ(lines.line(500, 500, start + 2s), " 50%  500 rows  250 rows/s");
   lines.update(10, 10, start + 1s);  // too soon for a line
   EXPECT_EQ(log.str(), "");
   lines.update(600, 600, start + 3s);
   lines.finish(1000, 1000, start + 4s);
-  EXPECT_EQ(log.str(), "progress:  60%  600 rows  200 rows/s\nprogress: 100%  1000 rows  250 rows/s\n");
+  EXPECT_EQ(log.str(),
+            "progress:  60%  600 rows  200 rows/s\nprogress: 100%  1000 rows  250 rows/s\n");
   bar.finish(1000, 1000, start + 4s);
   EXPECT_THAT(tty.str(), HasSubstr("\r"));
 }

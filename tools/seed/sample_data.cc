@@ -305,8 +305,10 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
       break;
     }
   };
-  if (day_number % 5 == 2) hand_over("manager1", "xiaoli", "xiaowang", "小李休假，客户交由小王跟进");
-  if (day_number % 10 == 6) hand_over("manager2", "xiaozhao", "xiaozhang", "区域调整，客户交由小张跟进");
+  if (day_number % 5 == 2)
+    hand_over("manager1", "xiaoli", "xiaowang", "小李休假，客户交由小王跟进");
+  if (day_number % 10 == 6)
+    hand_over("manager2", "xiaozhao", "xiaozhang", "区域调整，客户交由小张跟进");
 }
 
 void SampleData::amend_follow_up(const std::string& follow_up, const std::string& feedback,
@@ -345,11 +347,14 @@ void SampleData::load_talk_tracks() {
     std::vector<std::string> tags;
   };
   const std::vector<Track> tracks = {
-      {"你们的价格比竞品高，为什么？", "强调实施周期短、数据实时、售后响应4小时内；可提供同行业案例与分期付款。",
+      {"你们的价格比竞品高，为什么？",
+       "强调实施周期短、数据实时、售后响应4小时内；可提供同行业案例与分期付款。",
        {"price", "competitor"}},
-      {"数据安全怎么保证？", "联系人信息加密存储、默认脱敏展示，查看明文需说明用途并留痕审计。",
+      {"数据安全怎么保证？",
+       "联系人信息加密存储、默认脱敏展示，查看明文需说明用途并留痕审计。",
        {"security"}},
-      {"定制礼品最少起订多少？", "常规款100件起订，加急交期可协商；logo颜色以客户提供的模板为准。",
+      {"定制礼品最少起订多少？",
+       "常规款100件起订，加急交期可协商；logo颜色以客户提供的模板为准。",
        {"custom_gifts", "delivery"}}};
   for (const auto& track : tracks) {
     // Talk tracks carry no request id: look before writing so that a re-run
