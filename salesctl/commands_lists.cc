@@ -118,7 +118,10 @@ void print_policy(Context& c, const v1::CadencePolicy& p) {
       {v1::STAGE_LOST, p.lost_days()}};
   for (const auto& [stage, d] : rows)
     table.add_row({stage_label(stage) + " (" + stage_code(stage) + ")", days(d),
-                   d == 0 ? "-" : std::to_string(d * p.stalled_factor())});
+                   // Won and lost customers are never stalled (docs/REPORTS.md).
+                   d == 0 || stage == v1::STAGE_WON || stage == v1::STAGE_LOST
+                       ? "-"
+                       : std::to_string(d * p.stalled_factor())});
   c.out() << "team " << p.team_id()
           << (p.updated_by().empty()
                   ? ""

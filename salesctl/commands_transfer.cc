@@ -81,6 +81,12 @@ int import_customers(Context& c, const Invocation& in) {
   }
   flush();
   writer->WritesDone();
+  // The service answers once, after the last row: say what the wait is for.
+  if (show_progress) {
+    c.err() << (c.terminal() ? "\r\x1b[K" : "progress: ") << "all " << rows
+            << " rows read; waiting for the service to finish" << (c.terminal() ? "" : "\n")
+            << std::flush;
+  }
   c.check(writer->Finish(), "import customers");
   if (show_progress) progress.finish(rows, reader.bytes_read());
 
