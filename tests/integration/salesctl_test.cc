@@ -128,10 +128,11 @@ class SalesctlTest : public ::testing::Test {
     std::unique_ptr<testing::TestClock> clock;
     std::unique_ptr<testing::ServiceProcess> customers, followups, reports;
     fs::path dir;
+    bool ready = false;  // set when everything started
   };
 
   static void SetUpTestSuite() {
-    system_ = new System();
+    system_ = std::make_unique<System>();
     auto& s = *system_;
     s.dir = fs::temp_directory_path() / fmt::format("salesctl-test-{}", ::getpid());
     fs::create_directories(s.dir);
@@ -165,15 +166,15 @@ class SalesctlTest : public ::testing::Test {
     s.reports = std::make_unique<testing::ServiceProcess>(
         REPORT_WORKER_BIN, s.db,
         std::vector<std::string>{s.clock->argument(), "--run-interval=1h"});
+    s.ready = true;
   }
 
   static void TearDownTestSuite() {
     if (system_ != nullptr) fs::remove_all(system_->dir);
-    delete system_;
-    system_ = nullptr;
+    system_.reset();
   }
 
-  void SetUp() override { ASSERT_NE(system_, nullptr); }
+  void SetUp() override { ASSERT_TRUE(system_ != nullptr && system_->ready); }
 
   static std::string rep() { return token("xiaowang", Role::rep, "team1"); }
   static std::string other_rep() { return token("xiaozhang", Role::rep, "team2"); }
@@ -221,10 +222,12 @@ class SalesctlTest : public ::testing::Test {
     return std::make_unique<Stub>(testing::channel_to(address));
   }
 
-  static System* system_;
+  // One system for the whole suite: starting it and loading the sample data
+  // is the slow part.
+  static std::unique_ptr<System> system_;
 };
 
-SalesctlTest::System* SalesctlTest::system_ = nullptr;
+std::unique_ptr<SalesctlTest::System> SalesctlTest::system_;
 
 // ------------------------------------------------------------ the sample data
 
