@@ -14,6 +14,9 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
+// Generous: the generator also runs on loaded CI machines and sanitizer builds.
+constexpr auto kCallDeadline = std::chrono::seconds(30);
+
 const std::vector<SampleUser> kUsers = {
     {"xiaowang", "小王", Role::rep, "team1"},     {"xiaoli", "小李", Role::rep, "team1"},
     {"manager1", "经理", Role::manager, "team1"}, {"xiaozhang", "小张", Role::rep, "team2"},
@@ -84,7 +87,7 @@ std::string SampleData::create_customer(const v1::Customer& profile, const std::
                                         const std::string& request_id) {
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   v1::CreateCustomerRequest request;
   *request.mutable_customer() = profile;
   request.set_request_id(request_id);
@@ -101,7 +104,7 @@ v1::LogFollowUpResponse SampleData::log_follow_up(const v1::LogFollowUpRequest& 
                                                   const std::string& token) {
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   v1::LogFollowUpResponse response;
   const auto status = followups_->LogFollowUp(&context, request, &response);
   if (!status.ok()) throw std::runtime_error("LogFollowUp: " + status.error_message());
@@ -291,7 +294,7 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
       tick();
       grpc::ClientContext context;
       context.AddMetadata("authorization", "Bearer " + token_of(manager));
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
       v1::TransferCustomerRequest request;
       request.set_name(customer.name);
       request.set_new_owner_id(to);
@@ -318,7 +321,7 @@ void SampleData::amend_follow_up(const std::string& follow_up, const std::string
     // amend it a second time: amend only an untouched record.
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + token);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
     v1::GetFollowUpRequest get;
     get.set_name(follow_up);
     v1::FollowUp current;
@@ -328,7 +331,7 @@ void SampleData::amend_follow_up(const std::string& follow_up, const std::string
   }
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   v1::AmendFollowUpRequest request;
   request.mutable_follow_up()->set_name(follow_up);
   request.mutable_follow_up()->set_feedback(feedback);
@@ -361,7 +364,7 @@ void SampleData::load_talk_tracks() {
     // adds nothing twice.
     grpc::ClientContext search_context;
     search_context.AddMetadata("authorization", "Bearer " + token_of("manager1"));
-    search_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    search_context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
     v1::SearchTalkTracksRequest search;
     search.set_text(track.question);
     v1::SearchTalkTracksResponse found;
@@ -370,7 +373,7 @@ void SampleData::load_talk_tracks() {
       continue;
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + token_of("manager1"));
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
     v1::CreateTalkTrackRequest request;
     request.mutable_talk_track()->set_question(track.question);
     request.mutable_talk_track()->set_answer(track.answer);
