@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "salesfollow/common/grpc_util.h"
 
@@ -16,6 +17,22 @@ using std::chrono::minutes;
 
 // Generous: the generator also runs on loaded CI machines and sanitizer builds.
 constexpr auto kCallDeadline = std::chrono::seconds(30);
+constexpr int kAttempts = 5;
+
+// Calls `rpc(context)` with the bearer token and a deadline. A lock conflict
+// (ABORTED, "retry the request") is retried with a fresh context: the writes
+// carry request ids, and an aborted one wrote nothing, so no retry writes twice.
+template <typename Rpc>
+grpc::Status call_with_retry(const std::string& token, Rpc rpc) {
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    const grpc::Status status = rpc(context);
+    if (status.error_code() != grpc::StatusCode::ABORTED || attempt == kAttempts) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+  }
+}
 
 const std::vector<SampleUser> kUsers = {
     {"xiaowang", "小王", Role::rep, "team1"},     {"xiaoli", "小李", Role::rep, "team1"},
@@ -85,14 +102,13 @@ std::string SampleData::token_of(const std::string& user_id) const { return toke
 
 std::string SampleData::create_customer(const v1::Customer& profile, const std::string& token,
                                         const std::string& request_id) {
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   v1::CreateCustomerRequest request;
   *request.mutable_customer() = profile;
   request.set_request_id(request_id);
   v1::Customer created;
-  const auto status = customers_->CreateCustomer(&context, request, &created);
+  const auto status = call_with_retry(token, [&](grpc::ClientContext& c) {
+    return customers_->CreateCustomer(&c, request, &created);
+  });
   if (!status.ok())
     throw std::runtime_error("CreateCustomer " + profile.display_name() + ": " +
                              status.error_message());
@@ -102,11 +118,10 @@ std::string SampleData::create_customer(const v1::Customer& profile, const std::
 
 v1::LogFollowUpResponse SampleData::log_follow_up(const v1::LogFollowUpRequest& request,
                                                   const std::string& token) {
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   v1::LogFollowUpResponse response;
-  const auto status = followups_->LogFollowUp(&context, request, &response);
+  const auto status = call_with_retry(token, [&](grpc::ClientContext& c) {
+    return followups_->LogFollowUp(&c, request, &response);
+  });
   if (!status.ok()) throw std::runtime_error("LogFollowUp: " + status.error_message());
   ++writes_;
   return response;
@@ -292,16 +307,15 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
     for (auto& customer : book_) {
       if (customer.owner != from || customer.stage == v1::STAGE_LOST) continue;
       tick();
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", "Bearer " + token_of(manager));
-      context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
       v1::TransferCustomerRequest request;
       request.set_name(customer.name);
       request.set_new_owner_id(to);
       request.set_reason(reason);
       request.set_request_id(fmt::format("seed-transfer-{}", customer.name));
       v1::Customer moved;
-      if (customers_->TransferCustomer(&context, request, &moved).ok()) {
+      if (call_with_retry(token_of(manager), [&](grpc::ClientContext& c) {
+            return customers_->TransferCustomer(&c, request, &moved);
+          }).ok()) {
         customer.owner = to;
         ++writes_;
       }
@@ -319,26 +333,23 @@ void SampleData::amend_follow_up(const std::string& follow_up, const std::string
   {
     // A re-run replays the logged follow-up (same request id) but would
     // amend it a second time: amend only an untouched record.
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + token);
-    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
     v1::GetFollowUpRequest get;
     get.set_name(follow_up);
     v1::FollowUp current;
-    const auto status = followups_->GetFollowUp(&context, get, &current);
+    const auto status = call_with_retry(
+        token, [&](grpc::ClientContext& c) { return followups_->GetFollowUp(&c, get, &current); });
     if (!status.ok()) throw std::runtime_error("GetFollowUp: " + status.error_message());
     if (current.revision() > 0) return;
   }
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   v1::AmendFollowUpRequest request;
   request.mutable_follow_up()->set_name(follow_up);
   request.mutable_follow_up()->set_feedback(feedback);
   request.add_fields("feedback");
   request.set_reason("补充遗漏的客户反馈");
   v1::FollowUp amended;
-  const auto status = followups_->AmendFollowUp(&context, request, &amended);
+  const auto status = call_with_retry(token, [&](grpc::ClientContext& c) {
+    return followups_->AmendFollowUp(&c, request, &amended);
+  });
   if (!status.ok()) throw std::runtime_error("AmendFollowUp: " + status.error_message());
   ++writes_;
 }
@@ -362,24 +373,24 @@ void SampleData::load_talk_tracks() {
   for (const auto& track : tracks) {
     // Talk tracks carry no request id: look before writing so that a re-run
     // adds nothing twice.
-    grpc::ClientContext search_context;
-    search_context.AddMetadata("authorization", "Bearer " + token_of("manager1"));
-    search_context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
     v1::SearchTalkTracksRequest search;
     search.set_text(track.question);
     v1::SearchTalkTracksResponse found;
-    if (dictionaries_->SearchTalkTracks(&search_context, search, &found).ok() &&
+    if (call_with_retry(token_of("manager1"),
+                        [&](grpc::ClientContext& c) {
+                          return dictionaries_->SearchTalkTracks(&c, search, &found);
+                        })
+            .ok() &&
         found.talk_tracks_size() > 0)
       continue;
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + token_of("manager1"));
-    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
     v1::CreateTalkTrackRequest request;
     request.mutable_talk_track()->set_question(track.question);
     request.mutable_talk_track()->set_answer(track.answer);
     for (const auto& tag : track.tags) request.mutable_talk_track()->add_tags(tag);
     v1::TalkTrack created;
-    const auto status = dictionaries_->CreateTalkTrack(&context, request, &created);
+    const auto status = call_with_retry(token_of("manager1"), [&](grpc::ClientContext& c) {
+      return dictionaries_->CreateTalkTrack(&c, request, &created);
+    });
     if (!status.ok()) throw std::runtime_error("CreateTalkTrack: " + status.error_message());
     ++writes_;
   }
