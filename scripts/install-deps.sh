@@ -16,6 +16,9 @@ packages=(
   libssl-dev libjwt-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # salesctl's weekly review page: rendered in headless Chromium by its test,
+  # with CJK fonts so that the Chinese text is drawn
+  chromium fonts-noto-cjk
   # the README's Python client example
   python3-grpcio python3-protobuf python3-grpc-tools
   # process tools used by the scripts

@@ -23,7 +23,7 @@ step "building ($preset)"
 cmake --preset "$preset" >/dev/null
 # Only what runs; the test binaries are built by scripts/test.sh.
 cmake --build --preset "$preset" --target customer-service followup-service report-worker \
-  salesfollow-migrate salesfollow-seed salesfollow-token
+  salesfollow-migrate salesfollow-seed salesfollow-token salesctl
 bin="$root/build/$preset"
 
 step "starting MariaDB"
@@ -110,5 +110,11 @@ The system is running:
   MariaDB           127.0.0.1:$SALESFOLLOW_DB_PORT  database salesfollow (settings: $run_dir/mariadb/env)
   logs              $run_dir/logs/
   bearer tokens     $secrets/token-{xiaowang,manager1,admin}  (24 h; make more with build/$preset/tools/token/salesfollow-token)
+
+salesctl (the command-line client, docs/SALESCTL.md) as the sample users:
+  export PATH="$bin/salesctl:\$PATH"
+  export SALESCTL_TOKEN_FILE=$secrets/token-xiaowang     # or token-manager1, token-admin
+  salesctl due                                            # today's and overdue follow-ups
+  SALESCTL_TOKEN_FILE=$secrets/token-manager1 salesctl report weekly --html weekly.html
 Stop everything with: bash scripts/stop-all.sh
 INFO

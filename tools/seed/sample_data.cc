@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "salesfollow/common/grpc_util.h"
 
@@ -13,6 +14,25 @@ namespace {
 
 using std::chrono::hours;
 using std::chrono::minutes;
+
+// Generous: the generator also runs on loaded CI machines and sanitizer builds.
+constexpr auto kCallDeadline = std::chrono::seconds(30);
+constexpr int kAttempts = 5;
+
+// Calls `rpc(context)` with the bearer token and a deadline. A lock conflict
+// (ABORTED, "retry the request") is retried with a fresh context: the writes
+// carry request ids, and an aborted one wrote nothing, so no retry writes twice.
+template <typename Rpc>
+grpc::Status call_with_retry(const std::string& token, Rpc rpc) {
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    const grpc::Status status = rpc(context);
+    if (status.error_code() != grpc::StatusCode::ABORTED || attempt == kAttempts) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+  }
+}
 
 const std::vector<SampleUser> kUsers = {
     {"xiaowang", "小王", Role::rep, "team1"},     {"xiaoli", "小李", Role::rep, "team1"},
@@ -58,6 +78,8 @@ SampleData::SampleData(SeedSettings settings)
     : settings_(std::move(settings)),
       customers_(v1::CustomerService::NewStub(
           grpc::CreateChannel(settings_.customer_service, grpc::InsecureChannelCredentials()))),
+      dictionaries_(v1::DictionaryService::NewStub(
+          grpc::CreateChannel(settings_.customer_service, grpc::InsecureChannelCredentials()))),
       followups_(v1::FollowUpService::NewStub(
           grpc::CreateChannel(settings_.followup_service, grpc::InsecureChannelCredentials()))),
       users_(kUsers),
@@ -80,14 +102,13 @@ std::string SampleData::token_of(const std::string& user_id) const { return toke
 
 std::string SampleData::create_customer(const v1::Customer& profile, const std::string& token,
                                         const std::string& request_id) {
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::CreateCustomerRequest request;
   *request.mutable_customer() = profile;
   request.set_request_id(request_id);
   v1::Customer created;
-  const auto status = customers_->CreateCustomer(&context, request, &created);
+  const auto status = call_with_retry(token, [&](grpc::ClientContext& c) {
+    return customers_->CreateCustomer(&c, request, &created);
+  });
   if (!status.ok())
     throw std::runtime_error("CreateCustomer " + profile.display_name() + ": " +
                              status.error_message());
@@ -97,11 +118,10 @@ std::string SampleData::create_customer(const v1::Customer& profile, const std::
 
 v1::LogFollowUpResponse SampleData::log_follow_up(const v1::LogFollowUpRequest& request,
                                                   const std::string& token) {
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::LogFollowUpResponse response;
-  const auto status = followups_->LogFollowUp(&context, request, &response);
+  const auto status = call_with_retry(token, [&](grpc::ClientContext& c) {
+    return followups_->LogFollowUp(&c, request, &response);
+  });
   if (!status.ok()) throw std::runtime_error("LogFollowUp: " + status.error_message());
   ++writes_;
   return response;
@@ -224,7 +244,10 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
       if (customer.owner != rep.id || customer.stage == v1::STAGE_WON ||
           customer.stage == v1::STAGE_LOST)
         continue;
-      if (percent(random_) >= 25) continue;
+      // High-intention customers are followed every other day (the brief's
+      // cadence); the others about once a week.
+      const int follow_chance = customer.stage == v1::STAGE_HIGH_INTENTION ? 50 : 25;
+      if (percent(random_) >= follow_chance) continue;
       tick();
       const auto& touch =
           kTouches[std::uniform_int_distribution<std::size_t>(0, kTouches.size() - 1)(random_)];
@@ -247,7 +270,8 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
       std::optional<v1::Stage> next;
       if (roll < 5) {
         next = v1::STAGE_LOST;
-      } else if (roll < 35) {
+      } else if (roll < (customer.stage == v1::STAGE_HIGH_INTENTION ? 45 : 35)) {
+        // Price talks close more often than first calls progress.
         next = static_cast<v1::Stage>(customer.stage + 1);
       }
       if (next) {
@@ -268,28 +292,107 @@ void SampleData::simulate_day(TimePoint day_start, int day_number) {
                                          at.time_since_epoch().count()));
       const auto logged = log_follow_up(request, token_of(rep.id));
       customer.stage = logged.follow_up().stage_after();
+      // Now and then a rep corrects a record the next minute: the amendment
+      // keeps the original readable.
+      if (percent(random_) < 8) {
+        tick();
+        amend_follow_up(logged.follow_up().name(), touch.feedback + "（补充：客户希望下周看演示）",
+                        token_of(rep.id));
+      }
     }
   }
-  // Once a week a manager hands a customer to the other rep of the team.
-  if (day_number % 5 == 2) {
+  // Once a week a manager of each team hands a customer to the other rep.
+  const auto hand_over = [&](const char* manager, const char* from, const char* to,
+                             const char* reason) {
     for (auto& customer : book_) {
-      if (customer.owner != "xiaoli" || customer.stage == v1::STAGE_LOST) continue;
+      if (customer.owner != from || customer.stage == v1::STAGE_LOST) continue;
       tick();
-      grpc::ClientContext context;
-      context.AddMetadata("authorization", "Bearer " + token_of("manager1"));
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       v1::TransferCustomerRequest request;
       request.set_name(customer.name);
-      request.set_new_owner_id("xiaowang");
-      request.set_reason("小李休假，客户交由小王跟进");
+      request.set_new_owner_id(to);
+      request.set_reason(reason);
       request.set_request_id(fmt::format("seed-transfer-{}", customer.name));
       v1::Customer moved;
-      if (customers_->TransferCustomer(&context, request, &moved).ok()) {
-        customer.owner = "xiaowang";
+      if (call_with_retry(token_of(manager), [&](grpc::ClientContext& c) {
+            return customers_->TransferCustomer(&c, request, &moved);
+          }).ok()) {
+        customer.owner = to;
         ++writes_;
       }
       break;
     }
+  };
+  if (day_number % 5 == 2)
+    hand_over("manager1", "xiaoli", "xiaowang", "小李休假，客户交由小王跟进");
+  if (day_number % 10 == 6)
+    hand_over("manager2", "xiaozhao", "xiaozhang", "区域调整，客户交由小张跟进");
+}
+
+void SampleData::amend_follow_up(const std::string& follow_up, const std::string& feedback,
+                                 const std::string& token) {
+  {
+    // A re-run replays the logged follow-up (same request id) but would
+    // amend it a second time: amend only an untouched record.
+    v1::GetFollowUpRequest get;
+    get.set_name(follow_up);
+    v1::FollowUp current;
+    const auto status = call_with_retry(
+        token, [&](grpc::ClientContext& c) { return followups_->GetFollowUp(&c, get, &current); });
+    if (!status.ok()) throw std::runtime_error("GetFollowUp: " + status.error_message());
+    if (current.revision() > 0) return;
+  }
+  v1::AmendFollowUpRequest request;
+  request.mutable_follow_up()->set_name(follow_up);
+  request.mutable_follow_up()->set_feedback(feedback);
+  request.add_fields("feedback");
+  request.set_reason("补充遗漏的客户反馈");
+  v1::FollowUp amended;
+  const auto status = call_with_retry(token, [&](grpc::ClientContext& c) {
+    return followups_->AmendFollowUp(&c, request, &amended);
+  });
+  if (!status.ok()) throw std::runtime_error("AmendFollowUp: " + status.error_message());
+  ++writes_;
+}
+
+void SampleData::load_talk_tracks() {
+  struct Track {
+    const char* question;
+    const char* answer;
+    std::vector<std::string> tags;
+  };
+  const std::vector<Track> tracks = {
+      {"你们的价格比竞品高，为什么？",
+       "强调实施周期短、数据实时、售后响应4小时内；可提供同行业案例与分期付款。",
+       {"price", "competitor"}},
+      {"数据安全怎么保证？",
+       "联系人信息加密存储、默认脱敏展示，查看明文需说明用途并留痕审计。",
+       {"security"}},
+      {"定制礼品最少起订多少？",
+       "常规款100件起订，加急交期可协商；logo颜色以客户提供的模板为准。",
+       {"custom_gifts", "delivery"}}};
+  for (const auto& track : tracks) {
+    // Talk tracks carry no request id: look before writing so that a re-run
+    // adds nothing twice.
+    v1::SearchTalkTracksRequest search;
+    search.set_text(track.question);
+    v1::SearchTalkTracksResponse found;
+    if (call_with_retry(token_of("manager1"),
+                        [&](grpc::ClientContext& c) {
+                          return dictionaries_->SearchTalkTracks(&c, search, &found);
+                        })
+            .ok() &&
+        found.talk_tracks_size() > 0)
+      continue;
+    v1::CreateTalkTrackRequest request;
+    request.mutable_talk_track()->set_question(track.question);
+    request.mutable_talk_track()->set_answer(track.answer);
+    for (const auto& tag : track.tags) request.mutable_talk_track()->add_tags(tag);
+    v1::TalkTrack created;
+    const auto status = call_with_retry(token_of("manager1"), [&](grpc::ClientContext& c) {
+      return dictionaries_->CreateTalkTrack(&c, request, &created);
+    });
+    if (!status.ok()) throw std::runtime_error("CreateTalkTrack: " + status.error_message());
+    ++writes_;
   }
 }
 
@@ -301,6 +404,7 @@ int SampleData::load() {
   set_clock(day + hours(9));
   std::cout << "sample data: template customers and follow-ups\n";
   load_template();
+  load_talk_tracks();
   if (settings_.clock_file) {
     std::cout << "sample data: " << settings_.history_weeks
               << " weeks of history on the test clock\n";

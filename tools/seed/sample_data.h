@@ -19,6 +19,7 @@
 #include "salesfollow/common/clock.h"
 #include "salesfollow/common/team_calendar.h"
 #include "salesfollow/v1/customer.grpc.pb.h"
+#include "salesfollow/v1/dictionary.grpc.pb.h"
 #include "salesfollow/v1/followup.grpc.pb.h"
 
 namespace salesfollow::seed {
@@ -58,12 +59,16 @@ class SampleData {
   v1::LogFollowUpResponse log_follow_up(const v1::LogFollowUpRequest& request,
                                         const std::string& token);
   void load_template();
+  void load_talk_tracks();
+  void amend_follow_up(const std::string& follow_up, const std::string& feedback,
+                       const std::string& token);
   void simulate_day(TimePoint day_start, int day_number);
   v1::Customer random_profile(const SampleUser& owner, const std::string& first_contact);
 
   SeedSettings settings_;
   TeamCalendar calendar_{"Asia/Shanghai"};
   std::unique_ptr<v1::CustomerService::Stub> customers_;
+  std::unique_ptr<v1::DictionaryService::Stub> dictionaries_;
   std::unique_ptr<v1::FollowUpService::Stub> followups_;
   std::vector<SampleUser> users_;
   std::map<std::string, std::string> tokens_;
