@@ -123,6 +123,14 @@ pids+=($!)
 prom="http://127.0.0.1:$prom_port"
 for _ in $(seq 1 100); do curl -fsS "$prom/-/ready" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fsS "$prom/-/ready" >/dev/null
+query() {  # an instant query's first value, or "none"
+  curl -fsS "$prom/api/v1/query" --data-urlencode "query=$1" | /usr/bin/python3 -c \
+    'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")'
+}
+# The traffic must fall between scrapes to show in rates: wait for the first
+# scrape of every target (about 5 s after start).
+for _ in $(seq 1 100); do [ "$(query 'count(up == 1)')" = 3 ] && break; sleep 0.2; done
+[ "$(query 'count(up == 1)')" = 3 ] || { echo "Prometheus does not scrape all three targets" >&2; exit 1; }
 
 step "traffic: two weeks of sample history through the API"
 "$build/tools/seed/salesfollow-seed" --customer-service="127.0.0.1:${grpc[customer-service]}" \
@@ -146,29 +154,28 @@ for metadata in ([], [("authorization", "Bearer not-a-token")]):
 PY
 
 step "waiting for a report pass after the traffic and a few scrapes"
-passes_before=$(curl -fsS "$prom/api/v1/query" --data-urlencode \
-  'query=sum(salesfollow_report_run_duration_seconds_count)' | /usr/bin/python3 -c \
-  'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else 0)')
+passes_before=$(query 'sum(salesfollow_report_run_duration_seconds_count)')
 for _ in $(seq 1 120); do
-  passes=$(curl -fsS "$prom/api/v1/query" --data-urlencode \
-    'query=sum(salesfollow_report_run_duration_seconds_count)' | /usr/bin/python3 -c \
-    'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else 0)')
-  [ "$passes" -ge $((passes_before + 2)) ] && break
+  passes=$(query 'sum(salesfollow_report_run_duration_seconds_count)')
+  [ "${passes%.*}" -ge $(( ${passes_before%.*} + 2 )) ] && break
   sleep 1
 done
-[ "$passes" -ge $((passes_before + 2)) ] || { echo "no report pass after the traffic" >&2; exit 1; }
+[ "${passes%.*}" -ge $(( ${passes_before%.*} + 2 )) ] || { echo "no report pass after the traffic" >&2; exit 1; }
 sleep 3
 
 step "every dashboard panel and alert expression"
 /usr/bin/python3 tests/deploy/promql_check.py --prometheus "$prom" --rate-interval=1m --self-test
 
 step "every rule evaluates inside Prometheus without error"
-curl -fsS "$prom/api/v1/rules" | /usr/bin/python3 -c '
+curl -fsS "$prom/api/v1/rules" >"$work/rules.json"
+/usr/bin/python3 - "$work/rules.json" <<'PY'
 import json, sys
-groups = json.load(sys.stdin)["data"]["groups"]
+groups = json.load(open(sys.argv[1]))["data"]["groups"]
 rules = [r for g in groups for r in g["rules"]]
-bad = [f"{r[\"name\"]}: {r.get(\"health\")} {r.get(\"lastError\", \"\")}" for r in rules if r.get("health") != "ok"]
-print(f"{len(rules)} rules loaded, {len(rules) - len(bad)} healthy")
-for b in bad: print("FAIL", b)
-sys.exit(1 if bad or not rules else 0)'
+bad = [r for r in rules if r.get("health") != "ok"]
+print(f"{len(rules)} rules loaded, {len(rules) - len(bad)} evaluated without error")
+for r in bad:
+    print("FAIL", r["name"], r.get("health"), r.get("lastError", ""))
+sys.exit(1 if bad or not rules else 0)
+PY
 echo "live_metrics_test: passed"
