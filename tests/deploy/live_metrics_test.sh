@@ -129,7 +129,7 @@ query() {  # an instant query's first value, or "none"
 }
 # The traffic must fall between scrapes to show in rates: wait for the first
 # scrape of every target (about 5 s after start).
-for _ in $(seq 1 100); do [ "$(query 'count(up == 1)')" = 3 ] && break; sleep 0.2; done
+for _ in $(seq 1 300); do [ "$(query 'count(up == 1)')" = 3 ] && break; sleep 0.2; done
 [ "$(query 'count(up == 1)')" = 3 ] || { echo "Prometheus does not scrape all three targets" >&2; exit 1; }
 
 step "traffic: two weeks of sample history through the API"
