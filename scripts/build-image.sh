@@ -15,7 +15,7 @@
 #
 # Environment: IMAGE_CCACHE_DIR (default /var/cache/salesfollow-image-ccache),
 # BUILD_JOBS (default 2). Needs root and the packages debootstrap, buildah,
-# podman, runc (scripts/install-deps.sh --deploy installs them).
+# podman, runc (scripts/install-deps.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     --tag) tag=$2; shift 2 ;;
     --archive) archive=$2; shift 2 ;;
     --rebuild-base) rebuild_base=1; shift ;;
-    *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the container image without a Docker daemon (scripts/build-image.sh)
 # and proves that it starts:
+#   - the OCI archive for pushing to a registry is written;
 #   - every executable answers --version inside the image, as uid 10001;
 #   - salesfollow-migrate, run from the image, migrates a MariaDB on the host;
 #   - customer-service, run from the image against that database, answers the
@@ -46,8 +47,10 @@ check() {  # description, command...
 if [ "${1:-}" != "--skip-build" ]; then
   step "building $image"
   started=$(date +%s)
-  bash scripts/build-image.sh --tag "$image"
+  bash scripts/build-image.sh --tag "$image" --archive "$work/salesfollow.oci.tar"
   echo "image build took $(( $(date +%s) - started )) s"
+  check "the OCI archive for a registry holds the image" \
+    bash -c "tar -tf '$work/salesfollow.oci.tar' | grep -qx index.json"
 fi
 
 step "the image"
