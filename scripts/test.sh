@@ -32,8 +32,8 @@ for preset in "${presets[@]}"; do
 done
 
 if [ "${1:-}" != "--quick" ] && [ "${SKIP_IMAGE:-0}" != 1 ]; then
-  # Compiles inside the image: about 15 minutes on 2 cores when cold, under a
-  # minute with the image ccache warm (IMAGE_CCACHE_DIR).
+  # Compiles inside the image: about 20 minutes on 2 cores from nothing, 5-7
+  # minutes once the base image and the image ccache (IMAGE_CCACHE_DIR) exist.
   echo "==> image: build and start (tests/deploy/image_test.sh)"
   start=$(date +%s)
   if ! bash tests/deploy/image_test.sh; then status=1; fi
