@@ -25,7 +25,15 @@ packages=(
   procps psmisc iproute2 curl ca-certificates
   # the TLS test makes its own CA
   openssl
+  # deployment tests (tests/deploy): Prometheus and promtool; the daemonless
+  # image build (debootstrap, buildah, podman, runc); unzip for the Helm
+  # binary that scripts/install-deploy-tools.sh takes from an npm package
+  prometheus debootstrap buildah podman runc unzip
 )
+# node and npm run the manifest validator and fetch Helm: Debian's, unless the
+# machine already has a Node.js with npm (e.g. from NodeSource, which conflicts
+# with Debian's npm package).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

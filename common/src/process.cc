@@ -344,6 +344,10 @@ int run_process(int argc, char** argv, const ProcessSpec& spec) {
   auto* health = server->GetHealthCheckService();
   HealthMonitor health_monitor(db, *health, service_names, config.health_interval);
   health_monitor.start();
+  // "liveness" answers SERVING while the process runs, whatever the database
+  // does: a Kubernetes liveness probe on it does not restart every pod during a
+  // database outage (readiness probes "", which follows the database).
+  health->SetServingStatus(kLivenessHealthService, true);
   component->start();
   log::info("listening", {{"grpc_port", grpc_port},
                           {"metrics_port", metrics->port()},

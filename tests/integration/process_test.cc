@@ -37,6 +37,7 @@ TEST_P(ProcessTest, ServesHealthReflectionSystemInfoAndMetrics) {
   ASSERT_TRUE(testing::wait_for_health(channel, "SERVING", std::chrono::seconds(5)))
       << process.log();
   EXPECT_EQ(testing::health_status(channel, "salesfollow.v1.SystemService"), "SERVING");
+  EXPECT_EQ(testing::health_status(channel, "liveness"), "SERVING");
 
   const auto services = testing::reflection_services(channel);
   EXPECT_THAT(services, Contains("salesfollow.v1.SystemService"));

@@ -30,6 +30,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitBadConfig = 2;
 inline constexpr int kExitDatabase = 3;
+// The gRPC health service name that is SERVING while the process runs, whatever
+// the database does (Kubernetes liveness); "" and the services follow the database.
+inline constexpr const char* kLivenessHealthService = "liveness";
 
 struct CommonConfig {
   std::string component;
