@@ -24,7 +24,6 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/text_format.h>
-#include <google/protobuf/util/json_util.h>
 #include <grpcpp/impl/codegen/client_unary_call.h>
 #include <grpcpp/impl/codegen/rpc_method.h>
 #include <grpcpp/impl/codegen/sync_stream.h>
@@ -41,6 +40,7 @@
 
 #include "grpc_probe.h"
 #include "salesfollow/common/crypto.h"
+#include "mariadb_server.h"
 #include "status_text.h"
 #include "system_fixture.h"
 
@@ -474,16 +474,7 @@ const std::vector<std::string> kBusinessTables = {
     "report_monthly_distribution"};
 
 std::string table_checksums(soci::session& sql) {
-  std::string tables;
-  for (const auto& t : kBusinessTables) tables += (tables.empty() ? "" : ", ") + t;
-  soci::rowset<soci::row> rows = sql.prepare << "CHECKSUM TABLE " + tables;
-  std::string out;
-  for (const auto& row : rows) {
-    out += row.get<std::string>(0) + "=" +
-           (row.get_indicator(1) == soci::i_null ? "NULL" : std::to_string(row.get<long long>(1))) +
-           " ";
-  }
-  return out;
+  return sys::table_checksums(sql, kBusinessTables);
 }
 
 // Methods that write when they succeed (a refused one must write nothing).
@@ -506,11 +497,11 @@ const std::set<grpc::StatusCode> kExpectedCodes = {
 class GeneratedInputTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    system_ = new sys::SystemUnderTest(
-        sys::migrate(testing::fresh_database("fuzz")),
-        {.with_report_worker = true,
-         // The reminder scanner would change plans behind the checksums' back.
-         .followup_args = {"--reminder-scan-interval=10m"}});
+    sys::SystemUnderTest::Options options;
+    options.with_report_worker = true;
+    // The reminder scanner would change plans behind the checksums' back.
+    options.followup_args = {"--reminder-scan-interval=10m"};
+    system_ = new sys::SystemUnderTest(sys::migrate(testing::fresh_database("fuzz")), options);
   }
   static void TearDownTestSuite() {
     delete system_;
@@ -844,7 +835,7 @@ class GeneratedInputTest : public ::testing::Test {
   std::vector<std::string> customers_;
   std::string follow_up_;
   std::string attachment_;
-  int next_ = 0;
+  static inline int next_ = 0;  // unique across the suite (one database)
 };
 
 sys::SystemUnderTest* GeneratedInputTest::system_ = nullptr;

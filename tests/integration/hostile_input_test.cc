@@ -14,6 +14,7 @@
 #include <climits>
 
 #include "salesfollow/common/crypto.h"
+#include "mariadb_server.h"
 #include "status_text.h"
 #include "system_fixture.h"
 
@@ -29,16 +30,11 @@ const std::string kMegabyte(1 << 20, 'x');
 
 std::string checksums(const DbConfig& db) {
   auto sql = sys::session(db);
-  soci::rowset<soci::row> rows =
-      sql->prepare << "CHECKSUM TABLE customers, customer_need_tags, stage_events, owner_events, "
-                      "contact_reveals, idempotency_keys, dictionary_entries, talk_tracks, "
-                      "talk_track_tags, follow_ups, follow_up_amendments, follow_up_plans, "
-                      "customer_cadences, cadence_policies, attachments, attachment_chunks";
-  std::string out;
-  for (const auto& row : rows) {
-    out += row.get<std::string>(0) + "=" + std::to_string(row.get<long long>(1)) + " ";
-  }
-  return out;
+  return sys::table_checksums(
+      *sql, {"customers", "customer_need_tags", "stage_events", "owner_events", "contact_reveals",
+             "idempotency_keys", "dictionary_entries", "talk_tracks", "talk_track_tags",
+             "follow_ups", "follow_up_amendments", "follow_up_plans", "customer_cadences",
+             "cadence_policies", "attachments", "attachment_chunks"});
 }
 
 google::protobuf::Timestamp ago(seconds how_long) {
@@ -52,9 +48,9 @@ google::protobuf::Timestamp ago(seconds how_long) {
 class HostileInputTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    system_ = new sys::SystemUnderTest(sys::migrate(testing::fresh_database("hostile")),
-                                       {.followup_args = {"--attachment-max-bytes=65536",
-                                                          "--reminder-scan-interval=10m"}});
+    sys::SystemUnderTest::Options options;
+    options.followup_args = {"--attachment-max-bytes=65536", "--reminder-scan-interval=10m"};
+    system_ = new sys::SystemUnderTest(sys::migrate(testing::fresh_database("hostile")), options);
   }
   static void TearDownTestSuite() {
     delete system_;
@@ -102,7 +98,7 @@ class HostileInputTest : public ::testing::Test {
   const std::string other_rep_ = sys::token("rep_h2", "rep", "team_h");
   const std::string admin_ = sys::token("admin", "admin", "");
   std::string before_;
-  int next_ = 0;
+  static inline int next_ = 0;  // unique across the suite (one database)
 };
 
 sys::SystemUnderTest* HostileInputTest::system_ = nullptr;
@@ -242,7 +238,7 @@ TEST_F(HostileInputTest, InjectionStringsAreStoredAndReturnedVerbatim) {
 TEST_F(HostileInputTest, ControlCharactersAreRefusedOrKeptExactly) {
   // A NUL must never truncate a value; escape sequences must not reach the
   // store unnoticed in names. Either refused, or returned byte for byte.
-  for (const std::string value :
+  for (const std::string& value :
        {std::string("nul\0inside", 10), std::string("\x1b[31mred\x1b[0m"), std::string("bell\x07"),
         std::string("tab\tand\nnewline"), std::string("\xe2\x80\xae") + "rtl override"}) {
     SCOPED_TRACE("value of " + std::to_string(value.size()) + " bytes");
@@ -319,7 +315,7 @@ TEST_F(HostileInputTest, ForgedAndCrossParameterPageTokensAreRefused) {
                    "INVALID_ARGUMENT", what);
   };
   auto forged = list;
-  for (const std::string bad : {std::string("AAAA"), std::string("not a token at all"),
+  for (const std::string& bad : {std::string("AAAA"), std::string("not a token at all"),
                                 crypto::base64url_encode("{\"after\":1}"), std::string(1, '\0')}) {
     forged.set_page_token(bad);
     refused(rep_, forged, "forged token");

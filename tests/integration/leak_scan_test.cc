@@ -60,7 +60,9 @@ class LeakScanTest : public ::testing::Test {
 
 TEST_F(LeakScanTest, NoClearContactValueInTheDumpLogsMetricsOrAnswers) {
   const auto db = sys::migrate(testing::fresh_database("leak"));
-  sys::SystemUnderTest system(db, {.with_report_worker = true});
+  sys::SystemUnderTest::Options options;
+  options.with_report_worker = true;
+  sys::SystemUnderTest system(db, options);
   const std::string rep = sys::token("rep_leak", "rep", "team_leak");
   const std::string manager = sys::token("mgr_leak", "manager", "team_leak");
   const std::string admin = sys::token("admin", "admin", "");

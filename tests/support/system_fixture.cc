@@ -51,6 +51,38 @@ long long count(const DbConfig& db, const std::string& sql) {
   return n;
 }
 
+std::string table_checksums(soci::session& sql, const std::vector<std::string>& tables) {
+  std::string list;
+  for (const auto& t : tables) list += (list.empty() ? "" : ", ") + t;
+  soci::rowset<soci::row> rows = sql.prepare << "CHECKSUM TABLE " + list;
+  std::string out;
+  for (const auto& row : rows) {
+    out += row.get<std::string>(0) + "=";
+    if (row.get_indicator(1) == soci::i_null) {
+      out += "NULL";
+    } else {
+      switch (row.get_properties(1).get_data_type()) {
+        case soci::dt_unsigned_long_long:
+          out += std::to_string(row.get<unsigned long long>(1));
+          break;
+        case soci::dt_long_long:
+          out += std::to_string(row.get<long long>(1));
+          break;
+        case soci::dt_integer:
+          out += std::to_string(row.get<int>(1));
+          break;
+        case soci::dt_double:
+          out += std::to_string(row.get<double>(1));
+          break;
+        default:
+          out += row.get<std::string>(1);
+      }
+    }
+    out += " ";
+  }
+  return out;
+}
+
 void require_serving(ServiceProcess& process, const std::string& what) {
   if (!wait_for_health(channel_to(process.grpc_address()), "SERVING", std::chrono::seconds(10))) {
     throw std::runtime_error(what + " is not SERVING:\n" + process.log());

@@ -38,6 +38,9 @@ DbConfig migrate(const DbConfig& db);
 // A SOCI session as the service user (TCP, like the services).
 std::unique_ptr<soci::session> session(const DbConfig& db);
 long long count(const DbConfig& db, const std::string& sql);
+// "table=checksum ..." from CHECKSUM TABLE: equal before and after a refused
+// request when it wrote nothing.
+std::string table_checksums(soci::session& sql, const std::vector<std::string>& tables);
 
 // customer-service + followup-service (+ report-worker when asked) on `db`.
 class SystemUnderTest {
