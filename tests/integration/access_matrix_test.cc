@@ -258,7 +258,7 @@ class FullAccessMatrixTest : public ::testing::Test {
   const std::string rep_a_ = sys::token("rep_a", "rep", "team1");
   const std::string admin_ = sys::token("admin", "admin", "");
   static inline int next_ = 0;  // unique across the suite (one database)
-  int checked_ = 0;
+  static inline int checked_ = 0;  // over the whole suite
 };
 
 sys::SystemUnderTest* FullAccessMatrixTest::system_ = nullptr;

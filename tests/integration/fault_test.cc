@@ -81,7 +81,6 @@ class StatusTally {
     ++reasons_[code_name(status.error_code()) + (info ? " " + info->reason() : "")];
     if (!status.ok() && status.error_code() != grpc::StatusCode::UNAVAILABLE &&
         examples_.size() < 10) {
-      const auto info = testing::error_info(status);
       examples_.push_back(code_name(status.error_code()) + " " + (info ? info->reason() : "") +
                           ": " + status.error_message());
     }
