@@ -548,6 +548,38 @@ TEST(CustomerServiceDownTest, StageChangesFailCleanlyThenSucceedExactlyOnceOnRet
       << "every follow-up names the stage event it caused";
 }
 
+// ------------------------------------------------------------------ finding F4
+
+// Regression test for finding F4 (docs/RELIABILITY.md): every open
+// WatchReminders stream holds one thread of the synchronous server for its
+// whole life, and the server has --grpc-max-threads (default 64) of them. So
+// as many reps as threads watching their reminders make followup-service
+// answer every other call RESOURCE_EXHAUSTED ("Server Threadpool Exhausted").
+// Reproduced here with 8 threads and 8 streams; enable with the fix (an async
+// or callback handler for the stream, or a stream cap below the thread cap).
+TEST(ReminderStreamCapacityTest, DISABLED_OpenReminderStreamsDoNotStarveOtherCalls) {
+  const auto db = sys::migrate(testing::fresh_database("streams"));
+  sys::SystemUnderTest::Options options;
+  options.followup_args = {"--grpc-max-threads=8"};
+  sys::SystemUnderTest system(db, options);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::Reminder>>> streams;
+  for (int i = 0; i < 8; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    sys::prepare(*contexts.back(), sys::token(fmt::format("rep_{}", i), "rep", "team1"), seconds(30));
+    streams.push_back(system.followups().WatchReminders(contexts.back().get(), {}));
+  }
+  std::this_thread::sleep_for(milliseconds(500));
+  grpc::ClientContext context;
+  sys::prepare(context, kRepToken, seconds(5));
+  v1::GetCadencePolicyRequest request;
+  v1::CadencePolicy policy;
+  const auto status = system.followups().GetCadencePolicy(&context, request, &policy);
+  EXPECT_TRUE(status.ok()) << code_name(status.error_code()) << ": " << status.error_message();
+  for (auto& c : contexts) c->TryCancel();
+  for (auto& s : streams) s->Finish();
+}
+
 // ------------------------------------------------------------------ fault 5
 
 struct TimedStatus {

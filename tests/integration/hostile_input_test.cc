@@ -13,6 +13,8 @@
 
 #include <google/protobuf/stubs/logging.h>
 
+#include <unistd.h>
+
 #include <climits>
 #include <functional>
 
@@ -49,6 +51,9 @@ google::protobuf::Timestamp ago(seconds how_long) {
 }
 
 class HostileInputTest : public ::testing::Test {
+ public:
+  v1::CustomerService::Stub& customers() { return system_->customers(); }
+
  protected:
   static void SetUpTestSuite() {
     sys::SystemUnderTest::Options options;
@@ -63,7 +68,6 @@ class HostileInputTest : public ::testing::Test {
     before_ = checksums(system_->db());
   }
 
-  v1::CustomerService::Stub& customers() { return system_->customers(); }
   v1::FollowUpService::Stub& followups() { return system_->followups(); }
   v1::DictionaryService::Stub& dictionaries() { return system_->dictionaries(); }
 
@@ -186,6 +190,55 @@ void HostileInputTest::run_invalid_utf8_cases(
   judge(as(admin_, [&](auto& c) { return dictionaries().CreateTalkTrack(&c, track, &created); }),
         "talk_track.question");
   EXPECT_EQ(checksums(system_->db()), before_) << "a refused request wrote";
+}
+
+// Finding F3: an import stream whose second message does not parse (a row
+// with invalid UTF-8) ends there for the handler, which imports the rows read
+// so far and answers OK. The client learns it only from rows_received.
+v1::ImportCustomersResponse import_with_a_broken_message(HostileInputTest& test,
+                                                         const std::string& bearer,
+                                                         grpc::Status& status) {
+  v1::ImportCustomersRequest first;
+  first.set_request_id(fmt::format("broken-import-{}", ::getpid()));
+  *first.add_customers() = sys::sample_customer("broken-import-a", 81'000'000);
+  v1::ImportCustomersRequest broken;
+  *broken.add_customers() = sys::sample_customer("broken-import-b", 81'000'001);
+  broken.mutable_customers(0)->set_notes(kInvalidUtf8);
+  v1::ImportCustomersRequest last;
+  *last.add_customers() = sys::sample_customer("broken-import-c", 81'000'002);
+  grpc::ClientContext context;
+  sys::prepare(context, bearer);
+  v1::ImportCustomersResponse response;
+  auto writer = test.customers().ImportCustomers(&context, &response);
+  writer->Write(first);
+  writer->Write(broken);
+  writer->Write(last);
+  writer->WritesDone();
+  status = writer->Finish();
+  return response;
+}
+
+TEST_F(HostileInputTest, AnUnparseableImportMessageIsNeverTakenForAWholeImport) {
+  google::protobuf::SetLogHandler(nullptr);
+  grpc::Status status;
+  const auto response = import_with_a_broken_message(*this, rep_, status);
+  if (status.ok()) {
+    // Today (F3): the rows before the broken message are imported, nothing after it.
+    EXPECT_EQ(response.rows_received(), 1) << response.ShortDebugString();
+    EXPECT_EQ(response.created(), 1);
+    EXPECT_EQ(sys::count(system_->db(), "SELECT COUNT(*) FROM customers WHERE display_name "
+                                        "LIKE '%broken-import-c%'"),
+              0);
+  } else {
+    expect_refused(status, "INVALID_ARGUMENT", "import with an unparseable message");
+  }
+}
+
+// Regression test for finding F3: enable with the fix.
+TEST_F(HostileInputTest, DISABLED_AnUnparseableImportMessageRefusesTheImport) {
+  grpc::Status status;
+  import_with_a_broken_message(*this, rep_, status);
+  expect_refused(status, "INVALID_ARGUMENT", "import with an unparseable message");
 }
 
 TEST_F(HostileInputTest, OneMegabyteStringsAreRefusedAsTooLong) {
