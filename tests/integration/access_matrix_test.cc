@@ -17,8 +17,8 @@
 #include <functional>
 #include <map>
 
-#include "salesfollow/common/crypto.h"
 #include "mariadb_server.h"
+#include "salesfollow/common/crypto.h"
 #include "status_text.h"
 #include "system_fixture.h"
 
@@ -209,13 +209,16 @@ class FullAccessMatrixTest : public ::testing::Test {
     *sql << "SELECT CONCAT_WS('|', version, stage, owner_id, deleted, notes, "
             "(SELECT COUNT(*) FROM follow_ups WHERE customer_id = c.id), "
             "(SELECT COALESCE(SUM(revision), 0) FROM follow_ups WHERE customer_id = c.id), "
-            "(SELECT COUNT(*) FROM attachments WHERE follow_up_id = " + fu + "), "
-            "(SELECT COUNT(*) FROM contact_reveals WHERE customer_id = c.id), "
-            "(SELECT CONCAT(plan_at, action) FROM follow_up_plans WHERE customer_id = c.id), "
-            "(SELECT interval_days FROM customer_cadences WHERE customer_id = c.id), "
-            "(SELECT COUNT(*) FROM stage_events WHERE customer_id = c.id), "
-            "(SELECT COUNT(*) FROM owner_events WHERE customer_id = c.id)) "
-            "FROM customers c WHERE id = " + id,
+            "(SELECT COUNT(*) FROM attachments WHERE follow_up_id = " +
+                fu +
+                "), "
+                "(SELECT COUNT(*) FROM contact_reveals WHERE customer_id = c.id), "
+                "(SELECT CONCAT(plan_at, action) FROM follow_up_plans WHERE customer_id = c.id), "
+                "(SELECT interval_days FROM customer_cadences WHERE customer_id = c.id), "
+                "(SELECT COUNT(*) FROM stage_events WHERE customer_id = c.id), "
+                "(SELECT COUNT(*) FROM owner_events WHERE customer_id = c.id)) "
+                "FROM customers c WHERE id = " +
+                id,
         soci::into(version);
     return version;
   }
@@ -257,7 +260,7 @@ class FullAccessMatrixTest : public ::testing::Test {
   static sys::SystemUnderTest* system_;
   const std::string rep_a_ = sys::token("rep_a", "rep", "team1");
   const std::string admin_ = sys::token("admin", "admin", "");
-  static inline int next_ = 0;  // unique across the suite (one database)
+  static inline int next_ = 0;     // unique across the suite (one database)
   static inline int checked_ = 0;  // over the whole suite
 };
 
@@ -323,9 +326,8 @@ TEST_F(FullAccessMatrixTest, CustomerService) {
          v1::DeleteCustomerRequest d;
          d.set_name(t.customer);
          v1::Customer out;
-         EXPECT_TRUE(with_context(rep_a_, [&](auto& ctx) {
-                       return s.DeleteCustomer(&ctx, d, &out);
-                     }).ok());
+         EXPECT_TRUE(
+             with_context(rep_a_, [&](auto& ctx) { return s.DeleteCustomer(&ctx, d, &out); }).ok());
        }},
       {"ChangeCustomerStage", Rule::scope, true,
        [&](const Caller& c, const Target& t) {
@@ -342,8 +344,7 @@ TEST_F(FullAccessMatrixTest, CustomerService) {
          v1::ListStageEventsRequest r;
          r.set_parent(t.customer);
          v1::ListStageEventsResponse out;
-         return with_context(c.bearer,
-                             [&](auto& ctx) { return s.ListStageEvents(&ctx, r, &out); });
+         return with_context(c.bearer, [&](auto& ctx) { return s.ListStageEvents(&ctx, r, &out); });
        }},
       {"TransferCustomer", Rule::team1_writers, true,
        [&](const Caller& c, const Target& t) {
@@ -367,7 +368,8 @@ TEST_F(FullAccessMatrixTest, CustomerService) {
       {"ImportCustomers", Rule::everyone, false,
        [&](const Caller& c, const Target&) {
          v1::ImportCustomersRequest r;
-         auto& row = *r.add_customers() = sys::sample_customer("matrix-import", 72'000'000 + next_++);
+         auto& row = *r.add_customers() =
+             sys::sample_customer("matrix-import", 72'000'000 + next_++);
          row.set_team_id("team1");
          v1::ImportCustomersResponse out;
          grpc::ClientContext ctx;
@@ -460,8 +462,7 @@ TEST_F(FullAccessMatrixTest, DictionaryService) {
          r.mutable_talk_track()->set_question(fmt::format("矩阵问题{}", next_++));
          r.mutable_talk_track()->set_answer("回答");
          v1::TalkTrack out;
-         return with_context(c.bearer,
-                             [&](auto& ctx) { return s.CreateTalkTrack(&ctx, r, &out); });
+         return with_context(c.bearer, [&](auto& ctx) { return s.CreateTalkTrack(&ctx, r, &out); });
        }},
       {"UpdateTalkTrack", Rule::managers, true,
        [&](const Caller& c, const Target& t) {
@@ -470,16 +471,14 @@ TEST_F(FullAccessMatrixTest, DictionaryService) {
          r.mutable_talk_track()->set_question("改过的问题");
          r.mutable_talk_track()->set_answer("改过的回答");
          v1::TalkTrack out;
-         return with_context(c.bearer,
-                             [&](auto& ctx) { return s.UpdateTalkTrack(&ctx, r, &out); });
+         return with_context(c.bearer, [&](auto& ctx) { return s.UpdateTalkTrack(&ctx, r, &out); });
        }},
       {"RetireTalkTrack", Rule::managers, true,
        [&](const Caller& c, const Target& t) {
          v1::RetireTalkTrackRequest r;
          r.set_name(t.talk_track);
          v1::TalkTrack out;
-         return with_context(c.bearer,
-                             [&](auto& ctx) { return s.RetireTalkTrack(&ctx, r, &out); });
+         return with_context(c.bearer, [&](auto& ctx) { return s.RetireTalkTrack(&ctx, r, &out); });
        }},
       {"SearchTalkTracks", Rule::everyone, false,
        [&](const Caller& c, const Target&) {
@@ -632,8 +631,7 @@ TEST_F(FullAccessMatrixTest, FollowUpService) {
          v1::ListAttachmentsRequest r;
          r.set_follow_up(t.follow_up);
          v1::ListAttachmentsResponse out;
-         return with_context(c.bearer,
-                             [&](auto& ctx) { return s.ListAttachments(&ctx, r, &out); });
+         return with_context(c.bearer, [&](auto& ctx) { return s.ListAttachments(&ctx, r, &out); });
        }},
   });
 }
@@ -645,23 +643,21 @@ TEST_F(FullAccessMatrixTest, ReportService) {
        [&](const Caller& c, const Target&) {
          v1::GetWeeklyReviewRequest r;
          v1::WeeklyReview out;
-         return with_context(c.bearer,
-                             [&](auto& ctx) { return s.GetWeeklyReview(&ctx, r, &out); });
+         return with_context(c.bearer, [&](auto& ctx) { return s.GetWeeklyReview(&ctx, r, &out); });
        }},
       {"GetWeeklyReview (owner rep_a)", Rule::scope, false,
        [&](const Caller& c, const Target&) {
          v1::GetWeeklyReviewRequest r;
          r.set_owner_id("rep_a");
          v1::WeeklyReview out;
-         return with_context(c.bearer,
-                             [&](auto& ctx) { return s.GetWeeklyReview(&ctx, r, &out); });
+         return with_context(c.bearer, [&](auto& ctx) { return s.GetWeeklyReview(&ctx, r, &out); });
        }},
       {"GetMonthlyDistribution", Rule::everyone, false,
        [&](const Caller& c, const Target&) {
          v1::GetMonthlyDistributionRequest r;
          v1::MonthlyDistribution out;
-         auto status = with_context(c.bearer,
-                                    [&](auto& ctx) { return s.GetMonthlyDistribution(&ctx, r, &out); });
+         auto status = with_context(
+             c.bearer, [&](auto& ctx) { return s.GetMonthlyDistribution(&ctx, r, &out); });
          // A rep's distribution holds only their own rows, a manager's only the team's.
          for (const auto& row : out.counts()) {
            if (c.who == Who::rep_b) {
@@ -683,8 +679,8 @@ TEST_F(FullAccessMatrixTest, ReportService) {
        [&](const Caller& c, const Target&) {
          v1::RunReportsRequest r;
          v1::ReportRun out;
-         return with_context(c.bearer, [&](auto& ctx) { return s.RunReports(&ctx, r, &out); },
-                             seconds(60));
+         return with_context(
+             c.bearer, [&](auto& ctx) { return s.RunReports(&ctx, r, &out); }, seconds(60));
        }},
   });
   std::cout << "[ figures  ] access matrix: " << checked_ << " (RPC, caller) pairs in this suite\n";

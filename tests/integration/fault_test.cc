@@ -286,9 +286,8 @@ TEST(DatabaseCrashTest, SigkillUnderWriteLoadLosesNoAcknowledgedWriteAndDuplicat
                    std::chrono::duration_cast<milliseconds>(restart_took).count(),
                    recovery ? std::to_string(recovery->count()) : "never", load.tally().text())
             << std::flush;
-  ASSERT_TRUE(recovery.has_value())
-      << "not serving 10 s after the database restart:\n"
-      << system.customer_process().log().substr(0, 4000);
+  ASSERT_TRUE(recovery.has_value()) << "not serving 10 s after the database restart:\n"
+                                    << system.customer_process().log().substr(0, 4000);
   EXPECT_LT(*recovery, milliseconds(5000)) << "services took longer than 5 s to serve again";
   EXPECT_FALSE(system.customer_process().wait_for_exit(milliseconds(0))) << "customer-service died";
   EXPECT_FALSE(system.followup_process().wait_for_exit(milliseconds(0))) << "followup-service died";
@@ -332,7 +331,8 @@ TEST(DatabaseCrashTest, SigkillUnderWriteLoadLosesNoAcknowledgedWriteAndDuplicat
     EXPECT_EQ(owner_events, 1) << "owner events";
     EXPECT_EQ(to_intention, unit.logged ? 1 : std::min(to_intention, 1LL))
         << "stage events to INTENTION";
-    EXPECT_EQ(to_high, unit.staged ? 1 : std::min(to_high, 1LL)) << "stage events to HIGH_INTENTION";
+    EXPECT_EQ(to_high, unit.staged ? 1 : std::min(to_high, 1LL))
+        << "stage events to HIGH_INTENTION";
     long long stage = 0;
     *sql << "SELECT stage FROM customers WHERE id = :id", soci::use(customer_id), soci::into(stage);
     if (unit.staged) {
@@ -375,7 +375,8 @@ TEST(ReplicaShutdownTest, SigtermOfOneReplicaUnderLoadLosesNothingAndFailsOnlyUn
       for (int n = 0; !stopping; ++n) {
         const std::string key = fmt::format("r{}-{}", w, n);
         v1::CreateCustomerRequest request;
-        *request.mutable_customer() = sys::sample_customer("rr-" + key, 20'000'000 + w * 100000 + n);
+        *request.mutable_customer() =
+            sys::sample_customer("rr-" + key, 20'000'000 + w * 100000 + n);
         request.set_request_id("create-" + key);
         v1::Customer created;
         const auto status = with_retries(
@@ -405,9 +406,10 @@ TEST(ReplicaShutdownTest, SigtermOfOneReplicaUnderLoadLosesNothingAndFailsOnlyUn
   stopping = true;
   for (auto& t : workers) t.join();
 
-  std::cout << fmt::format("[ figures  ] replica SIGTERM: {} creates acknowledged ({} before the "
-                           "signal); statuses: {}\n",
-                           acknowledged.size(), started_before, tally.text())
+  std::cout << fmt::format(
+                   "[ figures  ] replica SIGTERM: {} creates acknowledged ({} before the "
+                   "signal); statuses: {}\n",
+                   acknowledged.size(), started_before, tally.text())
             << std::flush;
   EXPECT_EQ(exit_status, 0) << "the stopped replica did not drain cleanly:\n" << first.log();
   EXPECT_THAT(not_acknowledged, ::testing::IsEmpty());
@@ -431,11 +433,12 @@ TEST(ReplicaShutdownTest, SigtermOfOneReplicaUnderLoadLosesNothingAndFailsOnlyUn
   // Exactly once, and whole: every customer has its creation stage event and owner event.
   EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM customers"),
             static_cast<long long>(acknowledged.size()));
-  EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM customers c WHERE (SELECT COUNT(*) FROM "
-                           "stage_events s WHERE s.customer_id = c.id AND s.from_stage IS NULL) "
-                           "<> 1 OR (SELECT COUNT(*) FROM owner_events o WHERE o.customer_id = "
-                           "c.id) <> 1 OR NOT EXISTS (SELECT 1 FROM customer_need_tags t WHERE "
-                           "t.customer_id = c.id)"),
+  EXPECT_EQ(sys::count(db,
+                       "SELECT COUNT(*) FROM customers c WHERE (SELECT COUNT(*) FROM "
+                       "stage_events s WHERE s.customer_id = c.id AND s.from_stage IS NULL) "
+                       "<> 1 OR (SELECT COUNT(*) FROM owner_events o WHERE o.customer_id = "
+                       "c.id) <> 1 OR NOT EXISTS (SELECT 1 FROM customer_need_tags t WHERE "
+                       "t.customer_id = c.id)"),
             0)
       << "a customer without exactly one creation event, owner event and its need tags";
   EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM idempotency_keys"),
@@ -466,15 +469,17 @@ TEST(CustomerServiceDownTest, StageChangesFailCleanlyThenSucceedExactlyOnceOnRet
   const int customer_port = testing::free_local_port();
   const auto customer_args = std::vector<std::string>{
       "--grpc-listen=127.0.0.1:" + std::to_string(customer_port), "--drain-timeout=5s"};
-  auto customer_service = std::make_unique<testing::ServiceProcess>(CUSTOMER_SERVICE_BIN, db,
-                                                                    customer_args);
+  auto customer_service =
+      std::make_unique<testing::ServiceProcess>(CUSTOMER_SERVICE_BIN, db, customer_args);
   sys::require_serving(*customer_service, "customer-service");
   testing::ServiceProcess followup_service(
       FOLLOWUP_SERVICE_BIN, db,
       {"--customer-service-address=127.0.0.1:" + std::to_string(customer_port)});
   sys::require_serving(followup_service, "followup-service");
-  auto customers = v1::CustomerService::NewStub(testing::channel_to(customer_service->grpc_address()));
-  auto followups = v1::FollowUpService::NewStub(testing::channel_to(followup_service.grpc_address()));
+  auto customers =
+      v1::CustomerService::NewStub(testing::channel_to(customer_service->grpc_address()));
+  auto followups =
+      v1::FollowUpService::NewStub(testing::channel_to(followup_service.grpc_address()));
 
   constexpr std::size_t kCount = 12;
   std::vector<std::string> names;
@@ -514,13 +519,15 @@ TEST(CustomerServiceDownTest, StageChangesFailCleanlyThenSucceedExactlyOnceOnRet
     const auto status = calls[i].get();
     EXPECT_EQ(code_name(status.error_code()), "UNAVAILABLE") << i << ": " << status.error_message();
   }
-  EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM follow_ups"), follow_ups_before) << "partial write";
+  EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM follow_ups"), follow_ups_before)
+      << "partial write";
   EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM stage_events"), events_before) << "partial write";
-  EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM follow_up_plans"), plans_before) << "partial write";
+  EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM follow_up_plans"), plans_before)
+      << "partial write";
   EXPECT_FALSE(followup_service.wait_for_exit(milliseconds(0))) << "followup-service died";
 
-  customer_service = std::make_unique<testing::ServiceProcess>(CUSTOMER_SERVICE_BIN, db,
-                                                               customer_args);
+  customer_service =
+      std::make_unique<testing::ServiceProcess>(CUSTOMER_SERVICE_BIN, db, customer_args);
   sys::require_serving(*customer_service, "customer-service (again)");
   for (std::size_t i = 0; i < kCount; ++i) {
     // Each request twice: the retry and a duplicate of it (a lost answer).
@@ -541,9 +548,10 @@ TEST(CustomerServiceDownTest, StageChangesFailCleanlyThenSucceedExactlyOnceOnRet
   EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM follow_ups"), follow_ups_before + count);
   EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM stage_events"), events_before + count);
   EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM customers WHERE stage = 2"), count);
-  EXPECT_EQ(sys::count(db, "SELECT COUNT(*) FROM follow_ups f JOIN stage_events s ON "
-                           "f.stage_event = CONCAT('customers/', s.customer_id, "
-                           "'/stageEvents/', s.id) WHERE s.to_stage = 2"),
+  EXPECT_EQ(sys::count(db,
+                       "SELECT COUNT(*) FROM follow_ups f JOIN stage_events s ON "
+                       "f.stage_event = CONCAT('customers/', s.customer_id, "
+                       "'/stageEvents/', s.id) WHERE s.to_stage = 2"),
             count)
       << "every follow-up names the stage event it caused";
 }
@@ -566,7 +574,8 @@ TEST(ReminderStreamCapacityTest, DISABLED_OpenReminderStreamsDoNotStarveOtherCal
   std::vector<std::unique_ptr<grpc::ClientReader<v1::Reminder>>> streams;
   for (int i = 0; i < 8; ++i) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
-    sys::prepare(*contexts.back(), sys::token(fmt::format("rep_{}", i), "rep", "team1"), seconds(30));
+    sys::prepare(*contexts.back(), sys::token(fmt::format("rep_{}", i), "rep", "team1"),
+                 seconds(30));
     streams.push_back(system.followups().WatchReminders(contexts.back().get(), {}));
   }
   std::this_thread::sleep_for(milliseconds(500));
@@ -707,16 +716,19 @@ TEST_F(SlowDatabaseTest, ARowLockEndsCallsAtTheirDeadlineAndThePoolRecovers) {
   EXPECT_EQ(pool_in_use(), 0) << "connections still leased after the lock was released";
   // Calls whose client gave up are not applied twice: at most one stage event to INTENTION
   // for the locked customer (the server may have finished one after the deadline).
-  EXPECT_LE(sys::count(db_, "SELECT COUNT(*) FROM stage_events WHERE to_stage = 2 AND "
-                            "customer_id = " + locked_id),
+  EXPECT_LE(sys::count(db_,
+                       "SELECT COUNT(*) FROM stage_events WHERE to_stage = 2 AND "
+                       "customer_id = " +
+                           locked_id),
             1);
   std::string text;
   for (const auto& [code, n] : codes) text += fmt::format("{}={} ", code, n);
-  std::cout << fmt::format("[ figures  ] row lock, 12 callers, 1 s deadline, pool 4: {}slowest "
-                           "{} ms; other customer's read while locked: {} in {} ms; pool in use "
-                           "while locked {}; recovered {} ms after release\n",
-                           text, slowest.count(), code_name(other.status.error_code()),
-                           other.took.count(), in_use_while_locked, recovered_in.count())
+  std::cout << fmt::format(
+                   "[ figures  ] row lock, 12 callers, 1 s deadline, pool 4: {}slowest "
+                   "{} ms; other customer's read while locked: {} in {} ms; pool in use "
+                   "while locked {}; recovered {} ms after release\n",
+                   text, slowest.count(), code_name(other.status.error_code()), other.took.count(),
+                   in_use_while_locked, recovered_in.count())
             << std::flush;
 }
 

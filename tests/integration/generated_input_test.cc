@@ -43,8 +43,8 @@
 #include <sstream>
 
 #include "grpc_probe.h"
-#include "salesfollow/common/crypto.h"
 #include "mariadb_server.h"
+#include "salesfollow/common/crypto.h"
 #include "status_text.h"
 #include "system_fixture.h"
 
@@ -180,9 +180,12 @@ class Values {
       case 0:
       case 1:
       case 2:
-        return kHostileStrings[static_cast<std::size_t>(below(static_cast<int>(kHostileStrings.size())))];
+        return kHostileStrings[static_cast<std::size_t>(
+            below(static_cast<int>(kHostileStrings.size())))];
       case 3:
-        return known_.empty() ? "" : known_[static_cast<std::size_t>(below(static_cast<int>(known_.size())))];
+        return known_.empty()
+                   ? ""
+                   : known_[static_cast<std::size_t>(below(static_cast<int>(known_.size())))];
       case 4:
         return random_bytes(below(64));
       case 5:
@@ -208,29 +211,30 @@ class Values {
     return out;
   }
   std::string random_unicode(int characters) {
-    static const std::vector<std::string> pieces = {"客", "户", "é", "ß", "😀", "\u200b", "\u202e",
-                                                    "\ufeff", "ٱ", "a", "0", "_", " "};
+    static const std::vector<std::string> pieces = {
+        "客", "户", "é", "ß", "😀", "\u200b", "\u202e", "\ufeff", "ٱ", "a", "0", "_", " "};
     std::string out;
-    for (int i = 0; i < characters; ++i) out += pieces[static_cast<std::size_t>(below(static_cast<int>(pieces.size())))];
+    for (int i = 0; i < characters; ++i)
+      out += pieces[static_cast<std::size_t>(below(static_cast<int>(pieces.size())))];
     return out;
   }
   std::string long_string() {
     // Mostly just over the usual limits; now and then 1 MB.
     static const std::vector<int> lengths = {65, 101, 201, 1001, 2001, 4097, 65536, 1 << 20};
-    const int length = lengths[static_cast<std::size_t>(below(static_cast<int>(lengths.size()) - (chance(10) ? 0 : 1)))];
+    const int length = lengths[static_cast<std::size_t>(
+        below(static_cast<int>(lengths.size()) - (chance(10) ? 0 : 1)))];
     return std::string(static_cast<std::size_t>(length), chance(50) ? 'x' : '9');
   }
   std::int64_t integer() {
-    static const std::vector<std::int64_t> edges = {0,       1,        -1,      2,       49,
-                                                    50,      200,      201,     500,     501,
-                                                    1000,    INT32_MAX, INT32_MIN, INT64_MAX,
-                                                    INT64_MIN, 1 << 20,  -(1 << 20)};
+    static const std::vector<std::int64_t> edges = {
+        0,   1,    -1,        2,         49,        50,        200,     201,       500,
+        501, 1000, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 1 << 20, -(1 << 20)};
     if (chance(70)) return edges[static_cast<std::size_t>(below(static_cast<int>(edges.size())))];
     return static_cast<std::int64_t>(rng_());
   }
   double real() {
-    static const std::vector<double> edges = {0.0, -1.0, 1e308, -1e308, std::nan(""),
-                                              std::numeric_limits<double>::infinity()};
+    static const std::vector<double> edges = {
+        0.0, -1.0, 1e308, -1e308, std::nan(""), std::numeric_limits<double>::infinity()};
     return edges[static_cast<std::size_t>(below(static_cast<int>(edges.size())))];
   }
 
@@ -273,7 +277,8 @@ class Mutator {
     const int edits = 1 + v_.below(4);
     for (int i = 0; i < edits; ++i) {
       const int kind = v_.below(3);
-      const auto at = wire.empty() ? 0 : static_cast<std::size_t>(v_.below(static_cast<int>(wire.size())));
+      const auto at =
+          wire.empty() ? 0 : static_cast<std::size_t>(v_.below(static_cast<int>(wire.size())));
       if (kind == 0 && !wire.empty()) {
         wire[at] = static_cast<char>(wire[at] ^ (1 << v_.below(8)));
       } else if (kind == 1) {
@@ -323,11 +328,13 @@ class Mutator {
     const Reflection* r = m.GetReflection();
     const Descriptor* d = m.GetDescriptor();
     if (type == "google.protobuf.Timestamp") {
-      static const std::vector<std::int64_t> secs = {0,           -1,          1709524800,
-                                                     -62135596801, 253402300800, INT64_MAX,
-                                                     INT64_MIN,    1700000000,  4102444800};
+      static const std::vector<std::int64_t> secs = {
+          0,         -1,        1709524800, -62135596801, 253402300800,
+          INT64_MAX, INT64_MIN, 1700000000, 4102444800};
       r->SetInt64(&m, d->FindFieldByName("seconds"),
-                  v_.chance(80) ? secs[static_cast<std::size_t>(v_.below(static_cast<int>(secs.size())))] : v_.integer());
+                  v_.chance(80)
+                      ? secs[static_cast<std::size_t>(v_.below(static_cast<int>(secs.size())))]
+                      : v_.integer());
       static const std::vector<int> nanos = {0, -1, 999999999, 1000000000, INT32_MAX};
       r->SetInt32(&m, d->FindFieldByName("nanos"), nanos[static_cast<std::size_t>(v_.below(5))]);
       return;
@@ -339,7 +346,9 @@ class Mutator {
     const Reflection* r = m.GetReflection();
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_STRING:
-        r->SetString(&m, f, f->type() == FieldDescriptor::TYPE_BYTES ? v_.random_bytes(v_.below(2048)) : v_.string());
+        r->SetString(&m, f,
+                     f->type() == FieldDescriptor::TYPE_BYTES ? v_.random_bytes(v_.below(2048))
+                                                              : v_.string());
         break;
       case FieldDescriptor::CPPTYPE_INT32:
         r->SetInt32(&m, f, static_cast<std::int32_t>(v_.integer()));
@@ -471,10 +480,10 @@ std::string text_of(const Message& message) {
 // report worker's own passes (its start-up pass runs while the test writes)
 // change them at any time; not reminders (the scanner's).
 const std::vector<std::string> kBusinessTables = {
-    "customers",          "customer_need_tags", "stage_events",       "owner_events",
-    "contact_reveals",    "idempotency_keys",   "dictionary_entries", "talk_tracks",
-    "talk_track_tags",    "follow_ups",         "follow_up_amendments", "customer_activity",
-    "follow_up_plans",    "cadence_policies",   "customer_cadences",  "attachments",
+    "customers",        "customer_need_tags", "stage_events",         "owner_events",
+    "contact_reveals",  "idempotency_keys",   "dictionary_entries",   "talk_tracks",
+    "talk_track_tags",  "follow_ups",         "follow_up_amendments", "customer_activity",
+    "follow_up_plans",  "cadence_policies",   "customer_cadences",    "attachments",
     "attachment_chunks"};
 
 std::string table_checksums(soci::session& sql) {
@@ -494,20 +503,25 @@ std::string changed_tables(const std::string& before, const std::string& after) 
 
 // Methods that write when they succeed (a refused one must write nothing).
 const std::set<std::string> kWriteMethods = {
-    "CreateCustomer",     "UpdateCustomer",        "DeleteCustomer",      "UndeleteCustomer",
-    "ChangeCustomerStage", "TransferCustomer",     "RevealContact",       "ImportCustomers",
-    "CreateDictionaryEntry", "UpdateDictionaryEntry", "RetireDictionaryEntry", "CreateTalkTrack",
-    "UpdateTalkTrack",    "RetireTalkTrack",       "LogFollowUp",         "AmendFollowUp",
-    "PlanNextFollowUp",   "UpdateCadencePolicy",   "SetCustomerCadence",  "UploadAttachment",
-    "RunReports"};
+    "CreateCustomer",        "UpdateCustomer",        "DeleteCustomer",
+    "UndeleteCustomer",      "ChangeCustomerStage",   "TransferCustomer",
+    "RevealContact",         "ImportCustomers",       "CreateDictionaryEntry",
+    "UpdateDictionaryEntry", "RetireDictionaryEntry", "CreateTalkTrack",
+    "UpdateTalkTrack",       "RetireTalkTrack",       "LogFollowUp",
+    "AmendFollowUp",         "PlanNextFollowUp",      "UpdateCadencePolicy",
+    "SetCustomerCadence",    "UploadAttachment",      "RunReports"};
 
 // The codes a well-behaved service may answer hostile input with.
-const std::set<grpc::StatusCode> kExpectedCodes = {
-    grpc::StatusCode::OK,                 grpc::StatusCode::INVALID_ARGUMENT,
-    grpc::StatusCode::NOT_FOUND,          grpc::StatusCode::FAILED_PRECONDITION,
-    grpc::StatusCode::ALREADY_EXISTS,     grpc::StatusCode::ABORTED,
-    grpc::StatusCode::PERMISSION_DENIED,  grpc::StatusCode::RESOURCE_EXHAUSTED,
-    grpc::StatusCode::OUT_OF_RANGE,       grpc::StatusCode::UNAUTHENTICATED};
+const std::set<grpc::StatusCode> kExpectedCodes = {grpc::StatusCode::OK,
+                                                   grpc::StatusCode::INVALID_ARGUMENT,
+                                                   grpc::StatusCode::NOT_FOUND,
+                                                   grpc::StatusCode::FAILED_PRECONDITION,
+                                                   grpc::StatusCode::ALREADY_EXISTS,
+                                                   grpc::StatusCode::ABORTED,
+                                                   grpc::StatusCode::PERMISSION_DENIED,
+                                                   grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                                   grpc::StatusCode::OUT_OF_RANGE,
+                                                   grpc::StatusCode::UNAUTHENTICATED};
 
 class GeneratedInputTest : public ::testing::Test {
  protected:
@@ -520,8 +534,7 @@ class GeneratedInputTest : public ::testing::Test {
     // The reminder scanner would change plans behind the checksums' back.
     // A reminder stream notices its client is gone when it wakes: every
     // heartbeat interval here (finding F4: each open stream holds a thread).
-    options.followup_args = {"--reminder-scan-interval=10m",
-                             "--reminder-heartbeat-interval=100ms"};
+    options.followup_args = {"--reminder-scan-interval=10m", "--reminder-heartbeat-interval=100ms"};
     system_ = new sys::SystemUnderTest(sys::migrate(testing::fresh_database("fuzz")), options);
   }
   static void TearDownTestSuite() {
@@ -806,8 +819,10 @@ class GeneratedInputTest : public ::testing::Test {
           auto copy = new_message(method->input_type());
           parseable = parseable && copy->ParseFromString(r->SerializeAsString());
         }
-        const std::string& caller = callers[static_cast<std::size_t>(values.below(static_cast<int>(callers.size())))];
-        const auto result = call(channel, method, requests, caller, endless ? milliseconds(150) : seconds(20));
+        const std::string& caller =
+            callers[static_cast<std::size_t>(values.below(static_cast<int>(callers.size())))];
+        const auto result =
+            call(channel, method, requests, caller, endless ? milliseconds(150) : seconds(20));
         const auto code = result.status.error_code();
         ++codes[(parseable ? "" : "unparseable:") + code_name(code)];
         const bool expected =
@@ -829,15 +844,16 @@ class GeneratedInputTest : public ::testing::Test {
           if (!expected && process.wait_for_exit(milliseconds(0)).has_value()) {
             FAIL() << service_name << " died on " << method->full_name() << " with " << shown
                    << "\n"
-                   << process.log().substr(process.log().size() > 6000 ? process.log().size() - 6000 : 0);
+                   << process.log().substr(process.log().size() > 6000 ? process.log().size() - 6000
+                                                                       : 0);
           }
           if (writes && !result.status.ok()) {
             const auto after = table_checksums(*sql_);
             if (after != checksum) ++findings;
-            EXPECT_EQ(after, checksum) << "tables changed: " << changed_tables(checksum, after) << "; "
-                                       << method->full_name() << " refused with "
-                                       << code_name(code) << " but changed a table; request: "
-                                       << shown;
+            EXPECT_EQ(after, checksum)
+                << "tables changed: " << changed_tables(checksum, after) << "; "
+                << method->full_name() << " refused with " << code_name(code)
+                << " but changed a table; request: " << shown;
             checksum = after;  // judge the next call on its own
           }
         }
@@ -862,9 +878,10 @@ class GeneratedInputTest : public ::testing::Test {
 
   static void expect_no_sanitizer_report(testing::ServiceProcess& process) {
     const auto log = process.log();
-    for (const char* marker : {"AddressSanitizer", "runtime error:", "LeakSanitizer",
-                               "UndefinedBehaviorSanitizer"}) {
-      EXPECT_EQ(log.find(marker), std::string::npos) << marker << " in the log:\n" << log.substr(log.find(marker), 4000);
+    for (const char* marker :
+         {"AddressSanitizer", "runtime error:", "LeakSanitizer", "UndefinedBehaviorSanitizer"}) {
+      EXPECT_EQ(log.find(marker), std::string::npos) << marker << " in the log:\n"
+                                                     << log.substr(log.find(marker), 4000);
     }
   }
 

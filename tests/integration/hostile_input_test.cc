@@ -9,17 +9,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <google/protobuf/stubs/logging.h>
-
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <climits>
 #include <functional>
 
-#include "salesfollow/common/crypto.h"
 #include "mariadb_server.h"
+#include "salesfollow/common/crypto.h"
 #include "status_text.h"
 #include "system_fixture.h"
 
@@ -64,9 +62,7 @@ class HostileInputTest : public ::testing::Test {
     delete system_;
     system_ = nullptr;
   }
-  void SetUp() override {
-    before_ = checksums(system_->db());
-  }
+  void SetUp() override { before_ = checksums(system_->db()); }
 
   v1::FollowUpService::Stub& followups() { return system_->followups(); }
   v1::DictionaryService::Stub& dictionaries() { return system_->dictionaries(); }
@@ -132,8 +128,8 @@ sys::SystemUnderTest* HostileInputTest::system_ = nullptr;
 // (refused, nothing written, the process serves on); the DISABLED_ test below
 // is the regression test to enable with the fix.
 void expect_utf8_refusal(const grpc::Status& status, const std::string& what) {
-  const bool today = status.error_code() == grpc::StatusCode::INTERNAL &&
-                     status.error_message().empty();
+  const bool today =
+      status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty();
   EXPECT_TRUE(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT || today)
       << what << ": " << code_name(status.error_code()) << " " << status.error_message();
 }
@@ -226,8 +222,9 @@ TEST_F(HostileInputTest, AnUnparseableImportMessageIsNeverTakenForAWholeImport) 
     // Today (F3): the rows before the broken message are imported, nothing after it.
     EXPECT_EQ(response.rows_received(), 1) << response.ShortDebugString();
     EXPECT_EQ(response.created(), 1);
-    EXPECT_EQ(sys::count(system_->db(), "SELECT COUNT(*) FROM customers WHERE display_name "
-                                        "LIKE '%broken-import-c%'"),
+    EXPECT_EQ(sys::count(system_->db(),
+                         "SELECT COUNT(*) FROM customers WHERE display_name "
+                         "LIKE '%broken-import-c%'"),
               0);
   } else {
     expect_refused(status, "INVALID_ARGUMENT", "import with an unparseable message");
@@ -328,8 +325,7 @@ TEST_F(HostileInputTest, InjectionStringsAreStoredAndReturnedVerbatim) {
     EXPECT_EQ(fu.content(), payload);
     EXPECT_EQ(fu.feedback(), payload);
   }
-  EXPECT_GT(sys::count(system_->db(), "SELECT COUNT(*) FROM customers"), 0)
-      << "the table survived";
+  EXPECT_GT(sys::count(system_->db(), "SELECT COUNT(*) FROM customers"), 0) << "the table survived";
 }
 
 TEST_F(HostileInputTest, ControlCharactersAreRefusedOrKeptExactly) {
@@ -408,12 +404,13 @@ TEST_F(HostileInputTest, ForgedAndCrossParameterPageTokensAreRefused) {
   const auto refused = [&](const std::string& bearer, v1::ListCustomersRequest request,
                            const std::string& what) {
     v1::ListCustomersResponse out;
-    expect_refused(as(bearer, [&](auto& c) { return customers().ListCustomers(&c, request, &out); }),
-                   "INVALID_ARGUMENT", what);
+    expect_refused(
+        as(bearer, [&](auto& c) { return customers().ListCustomers(&c, request, &out); }),
+        "INVALID_ARGUMENT", what);
   };
   auto forged = list;
   for (const std::string& bad : {std::string("AAAA"), std::string("not a token at all"),
-                                crypto::base64url_encode("{\"after\":1}"), std::string(1, '\0')}) {
+                                 crypto::base64url_encode("{\"after\":1}"), std::string(1, '\0')}) {
     forged.set_page_token(bad);
     refused(rep_, forged, "forged token");
   }
@@ -553,7 +550,8 @@ TEST_F(HostileInputTest, UnknownEnumValuesAreRefused) {
     entries.set_kind(static_cast<v1::DictionaryKind>(value));
     v1::ListDictionaryEntriesResponse listed;
     expect_refused(
-        as(rep_, [&](auto& c) { return dictionaries().ListDictionaryEntries(&c, entries, &listed); }),
+        as(rep_,
+           [&](auto& c) { return dictionaries().ListDictionaryEntries(&c, entries, &listed); }),
         "INVALID_ARGUMENT", "kind");
     v1::CreateDictionaryEntryRequest entry;
     entry.mutable_entry()->set_kind(static_cast<v1::DictionaryKind>(value));
@@ -561,7 +559,8 @@ TEST_F(HostileInputTest, UnknownEnumValuesAreRefused) {
     entry.mutable_entry()->set_label("x");
     v1::DictionaryEntry created;
     expect_refused(
-        as(admin_, [&](auto& c) { return dictionaries().CreateDictionaryEntry(&c, entry, &created); }),
+        as(admin_,
+           [&](auto& c) { return dictionaries().CreateDictionaryEntry(&c, entry, &created); }),
         "INVALID_ARGUMENT", "entry.kind");
   }
 }
@@ -584,8 +583,10 @@ TEST_F(HostileInputTest, EmptyAndDuplicateTags) {
   const auto status = create(request, &out);
   if (status.ok()) {
     EXPECT_THAT(out.need_tags(), ::testing::ElementsAre("erp_system"));
-    EXPECT_EQ(sys::count(system_->db(), "SELECT COUNT(*) FROM customer_need_tags WHERE "
-                                        "customer_id = " + out.name().substr(10)),
+    EXPECT_EQ(sys::count(system_->db(),
+                         "SELECT COUNT(*) FROM customer_need_tags WHERE "
+                         "customer_id = " +
+                             out.name().substr(10)),
               1);
   } else {
     expect_refused(status, "INVALID_ARGUMENT", "duplicate need tags");

@@ -24,8 +24,8 @@
 namespace salesfollow {
 namespace {
 
-using ::testing::IsEmpty;
 using std::chrono::seconds;
+using ::testing::IsEmpty;
 namespace sys = testing::system;
 
 google::protobuf::Timestamp ago(seconds how_long) {
@@ -144,8 +144,8 @@ TEST_F(LeakScanTest, NoClearContactValueInTheDumpLogsMetricsOrAnswers) {
     v1::GetCustomerRequest get;
     get.set_name(customer.name());
     v1::Customer out;
-    ASSERT_TRUE(as(manager, [&](auto& c) { return system.customers().GetCustomer(&c, get, &out); })
-                    .ok());
+    ASSERT_TRUE(
+        as(manager, [&](auto& c) { return system.customers().GetCustomer(&c, get, &out); }).ok());
     keep(out);
   }
   {
@@ -215,9 +215,9 @@ TEST_F(LeakScanTest, NoClearContactValueInTheDumpLogsMetricsOrAnswers) {
     amend.add_fields("feedback");
     amend.set_reason("补充反馈");
     v1::FollowUp amended;
-    ASSERT_TRUE(
-        as(rep, [&](auto& c) { return system.followups().AmendFollowUp(&c, amend, &amended); })
-            .ok());
+    ASSERT_TRUE(as(rep, [&](auto& c) {
+                  return system.followups().AmendFollowUp(&c, amend, &amended);
+                }).ok());
     keep(amended);
     const std::string bytes = "quote";
     v1::UploadAttachmentRequest meta;
@@ -241,9 +241,9 @@ TEST_F(LeakScanTest, NoClearContactValueInTheDumpLogsMetricsOrAnswers) {
     v1::ListDueFollowUpsRequest due;
     due.set_owner_id("*");
     v1::ListDueFollowUpsResponse out;
-    ASSERT_TRUE(
-        as(manager, [&](auto& c) { return system.followups().ListDueFollowUps(&c, due, &out); })
-            .ok());
+    ASSERT_TRUE(as(manager, [&](auto& c) {
+                  return system.followups().ListDueFollowUps(&c, due, &out);
+                }).ok());
     keep(out);
   }
   // Reports.
@@ -255,7 +255,8 @@ TEST_F(LeakScanTest, NoClearContactValueInTheDumpLogsMetricsOrAnswers) {
     ASSERT_TRUE(status.ok()) << status.error_message();
     v1::WeeklyReview review;
     ASSERT_TRUE(as(manager, [&](auto& c) {
-                  return system.reports().GetWeeklyReview(&c, v1::GetWeeklyReviewRequest(), &review);
+                  return system.reports().GetWeeklyReview(&c, v1::GetWeeklyReviewRequest(),
+                                                          &review);
                 }).ok());
     keep(review);
   }
@@ -274,16 +275,18 @@ TEST_F(LeakScanTest, NoClearContactValueInTheDumpLogsMetricsOrAnswers) {
     const auto log = process->log();
     EXPECT_THAT(testing::find_in_text(log, clear), IsEmpty())
         << "clear contact data in the log of pid " << process->pid();
-    EXPECT_THAT(testing::find_in_text(testing::http_get(process->metrics_port(), "/metrics"), clear),
-                IsEmpty())
+    EXPECT_THAT(
+        testing::find_in_text(testing::http_get(process->metrics_port(), "/metrics"), clear),
+        IsEmpty())
         << "clear contact data in /metrics of pid " << process->pid();
   }
-  EXPECT_THAT(testing::find_in_text(testing::read_file(testing::shared_mariadb().error_log()),
-                                    clear),
-              IsEmpty())
+  EXPECT_THAT(
+      testing::find_in_text(testing::read_file(testing::shared_mariadb().error_log()), clear),
+      IsEmpty())
       << "clear contact data in MariaDB's error log";
   for (const auto& answer : answers) {
-    EXPECT_THAT(testing::find_in_text(answer, clear), IsEmpty()) << "clear contact data in an answer";
+    EXPECT_THAT(testing::find_in_text(answer, clear), IsEmpty())
+        << "clear contact data in an answer";
   }
   for (const auto& error : errors) {
     EXPECT_THAT(testing::find_in_text(error, clear), IsEmpty())

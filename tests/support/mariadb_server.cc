@@ -122,10 +122,11 @@ std::string MariaDbServer::dump(const std::string& database) const {
   const auto output = base_ / ("dump-" + database + ".sql");
   std::error_code ignored;
   std::filesystem::remove(output, ignored);
-  const int status = run_and_wait({program, "--no-defaults", "--socket=" + (base_ / "mysqld.sock").string(),
-                                   "-uroot", "--skip-extended-insert", "--single-transaction",
-                                   "--default-character-set=utf8mb4", database},
-                                  output, std::chrono::seconds(120));
+  const int status =
+      run_and_wait({program, "--no-defaults", "--socket=" + (base_ / "mysqld.sock").string(),
+                    "-uroot", "--skip-extended-insert", "--single-transaction",
+                    "--default-character-set=utf8mb4", database},
+                   output, std::chrono::seconds(120));
   if (status != 0) throw std::runtime_error("mariadb-dump failed:\n" + read_file(output));
   auto text = read_file(output);
   std::filesystem::remove(output, ignored);

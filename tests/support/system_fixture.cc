@@ -20,7 +20,8 @@ std::string token(const std::string& user_id, const std::string& role, const std
       {"name", user_id},
       {"role", role},
       {"team", team_id},
-      {"exp", std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count()}};
+      {"exp",
+       std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count()}};
   const std::string signing_input =
       crypto::base64url_encode(header.dump()) + "." + crypto::base64url_encode(claims.dump());
   return signing_input + "." + crypto::base64url_encode(crypto::hmac_sha256(secret, signing_input));
