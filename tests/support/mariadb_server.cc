@@ -110,6 +110,29 @@ void MariaDbServer::stop() {
   pid_ = 0;
 }
 
+void MariaDbServer::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  wait_for_exit(pid_, std::chrono::seconds(30));
+  pid_ = 0;
+}
+
+std::string MariaDbServer::dump(const std::string& database) const {
+  const std::string program = find_program({"/usr/bin/mariadb-dump", "/usr/bin/mysqldump"});
+  const auto output = base_ / ("dump-" + database + ".sql");
+  std::error_code ignored;
+  std::filesystem::remove(output, ignored);
+  const int status =
+      run_and_wait({program, "--no-defaults", "--socket=" + (base_ / "mysqld.sock").string(),
+                    "-uroot", "--skip-extended-insert", "--single-transaction",
+                    "--default-character-set=utf8mb4", database},
+                   output, std::chrono::seconds(120));
+  if (status != 0) throw std::runtime_error("mariadb-dump failed:\n" + read_file(output));
+  auto text = read_file(output);
+  std::filesystem::remove(output, ignored);
+  return text;
+}
+
 DbConfig MariaDbServer::root_config(const std::string& database) const {
   DbConfig config;
   config.unix_socket = (base_ / "mysqld.sock").string();

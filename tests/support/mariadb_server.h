@@ -19,6 +19,7 @@ class MariaDbServer {
 
   void start();
   void stop();  // SIGTERM and wait: a clean shutdown
+  void kill();  // SIGKILL and wait: a crash (InnoDB recovers at the next start())
   bool running() const { return pid_ > 0; }
   int port() const { return port_; }
 
@@ -27,6 +28,11 @@ class MariaDbServer {
   DbConfig create_database(const std::string& name);
   // Root over the Unix socket, for test set-up and inspection.
   DbConfig root_config(const std::string& database = "") const;
+  // The server's error log (for leak scans).
+  std::filesystem::path error_log() const { return base_ / "error.log"; }
+  // mariadb-dump of one database (schema and rows, one INSERT per row, hex
+  // for binary columns off): what an operator's backup would hold.
+  std::string dump(const std::string& database) const;
 
  private:
   std::filesystem::path base_;
