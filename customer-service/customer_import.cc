@@ -90,6 +90,7 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
 
       std::string request_id;
       bool allow_duplicates = false;
+      std::int64_t expected_rows = 0;  // 0: not announced
       std::optional<std::pair<std::string, std::string>> previous;
       std::string chain = crypto::sha256("ImportCustomers\n" + caller.user_id);
       std::vector<PendingRow> batch;
@@ -236,6 +237,8 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
           request_id = message.request_id();
           check_request_id(request_id);
           allow_duplicates = message.allow_duplicates();
+          expected_rows = message.expected_rows();
+          if (expected_rows < 0) throw invalid_field("expected_rows", "must not be negative");
           if (!request_id.empty())
             previous = find_idempotent_record(sql, "ImportCustomers", request_id);
         } else if (!message.request_id().empty() && message.request_id() != request_id) {
@@ -248,6 +251,13 @@ grpc::Status CustomerServiceImpl::ImportCustomers(
           batch.push_back({rows, customer});
           if (batch.size() >= kBatchRows) flush();
         }
+      }
+      if (expected_rows > 0 && rows != expected_rows) {
+        transaction.rollback();
+        throw invalid_field("expected_rows",
+                            fmt::format("announced {} rows but {} arrived (a message that could "
+                                        "not be parsed ends the stream); nothing was imported",
+                                        expected_rows, rows));
       }
       const std::string fingerprint =
           crypto::sha256_hex(crypto::to_hex(chain) + (allow_duplicates ? ":allow" : ":dedup"));

@@ -66,13 +66,16 @@ std::optional<StageCounts> StageCounts::advance(soci::session& read, TimePoint f
   const std::string until_text = to_sql_datetime(to);
   // Every live customer with an event in [from, to): its state at `to`
   // counts +1, its state at `from` (none if it did not exist yet) -1.
+  // STRAIGHT_JOIN: the touched customers first; left alone, the optimizer
+  // starts from every live customer and probes the touched ones (the
+  // benchmark's ANALYZE: 1.28M handler reads against 846k).
   for_each_row(
       read,
       fmt::format(
           "SELECT o.to_owner, o.to_team, s.to_stage, SUM(x.sign) FROM (SELECT b.sign, {} AS "
           "stage_event, {} AS owner_event FROM (SELECT customer_id FROM stage_events WHERE "
           "created_at >= :from1 AND created_at < :to1 UNION SELECT customer_id FROM owner_events "
-          "WHERE created_at >= :from2 AND created_at < :to2) ch JOIN customers c ON c.id = "
+          "WHERE created_at >= :from2 AND created_at < :to2) ch STRAIGHT_JOIN customers c ON c.id = "
           "ch.customer_id CROSS JOIN (SELECT CAST(:to3 AS DATETIME(6)) AS at, 1 AS sign UNION ALL "
           "SELECT CAST(:from3 AS DATETIME(6)), -1) b WHERE c.deleted = 0) x JOIN stage_events s ON "
           "s.id = x.stage_event JOIN owner_events o ON o.id = x.owner_event "

@@ -571,7 +571,7 @@ TEST(CustomerServiceDownTest, StageChangesFailCleanlyThenSucceedExactlyOnceOnRet
 // answer every other call RESOURCE_EXHAUSTED ("Server Threadpool Exhausted").
 // Reproduced here with 8 threads and 8 streams; enable with the fix (an async
 // or callback handler for the stream, or a stream cap below the thread cap).
-TEST(ReminderStreamCapacityTest, DISABLED_OpenReminderStreamsDoNotStarveOtherCalls) {
+TEST(ReminderStreamCapacityTest, OpenReminderStreamsDoNotStarveOtherCalls) {
   const auto db = sys::migrate(testing::fresh_database("streams"));
   sys::SystemUnderTest::Options options;
   options.followup_args = {"--grpc-max-threads=8"};
@@ -744,7 +744,7 @@ TEST_F(SlowDatabaseTest, ARowLockEndsCallsAtTheirDeadlineAndThePoolRecovers) {
 // one locked row starve unrelated reads of the pool. Enable with the fix
 // (bound each statement by the call's remaining deadline, e.g. MariaDB's
 // SET STATEMENT max_statement_time / a per-transaction innodb_lock_wait_timeout).
-TEST_F(SlowDatabaseTest, DISABLED_AbandonedCallsDoNotStarveUnrelatedReads) {
+TEST_F(SlowDatabaseTest, AbandonedCallsDoNotStarveUnrelatedReads) {
   start({"--db-pool-size=4"});
   ASSERT_FALSE(HasFailure());
   auto locker = sys::session(db_);

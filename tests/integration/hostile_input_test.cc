@@ -122,26 +122,13 @@ class HostileInputTest : public ::testing::Test {
 sys::SystemUnderTest* HostileInputTest::system_ = nullptr;
 
 // Invalid UTF-8 in a proto3 string field makes the request unparseable for
-// the C++ server: gRPC answers INTERNAL with an empty message before any
-// handler runs (finding F1 in docs/RELIABILITY.md; issue #8 asks for
-// INVALID_ARGUMENT). Until that is fixed this test pins what holds today
-// (refused, nothing written, the process serves on); the DISABLED_ test below
-// is the regression test to enable with the fix.
-void expect_utf8_refusal(const grpc::Status& status, const std::string& what) {
-  const bool today =
-      status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty();
-  EXPECT_TRUE(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT || today)
-      << what << ": " << code_name(status.error_code()) << " " << status.error_message();
-}
-
-TEST_F(HostileInputTest, InvalidUtf8IsRefusedInEveryTextFieldOfACustomer) {
+// the C++ server: it is refused before any handler runs, INVALID_ARGUMENT with
+// a message (finding F1 in docs/RELIABILITY.md, fixed in the interceptor).
+TEST_F(HostileInputTest, InvalidUtf8IsInvalidArgumentInEveryTextFieldOfACustomer) {
   google::protobuf::SetLogHandler(nullptr);  // the client's own UTF-8 warnings
-  run_invalid_utf8_cases(expect_utf8_refusal);
-}
-
-TEST_F(HostileInputTest, DISABLED_InvalidUtf8IsInvalidArgument) {
   run_invalid_utf8_cases([](const grpc::Status& status, const std::string& what) {
     EXPECT_EQ(code_name(status.error_code()), "INVALID_ARGUMENT") << what;
+    EXPECT_THAT(status.error_message(), ::testing::HasSubstr("UTF-8")) << what;
   });
 }
 
@@ -196,6 +183,7 @@ v1::ImportCustomersResponse import_with_a_broken_message(HostileInputTest& test,
                                                          grpc::Status& status) {
   v1::ImportCustomersRequest first;
   first.set_request_id(fmt::format("broken-import-{}", ::getpid()));
+  first.set_expected_rows(3);
   *first.add_customers() = sys::sample_customer("broken-import-a", 81'000'000);
   v1::ImportCustomersRequest broken;
   *broken.add_customers() = sys::sample_customer("broken-import-b", 81'000'001);
@@ -214,28 +202,17 @@ v1::ImportCustomersResponse import_with_a_broken_message(HostileInputTest& test,
   return response;
 }
 
-TEST_F(HostileInputTest, AnUnparseableImportMessageIsNeverTakenForAWholeImport) {
+// Finding F3 (fixed with ImportCustomersRequest.expected_rows): gRPC ends a
+// client stream at a message it cannot parse; with the row count announced
+// the import is refused whole instead of committing the rows before it.
+TEST_F(HostileInputTest, AnUnparseableImportMessageRefusesTheImport) {
   google::protobuf::SetLogHandler(nullptr);
-  grpc::Status status;
-  const auto response = import_with_a_broken_message(*this, rep_, status);
-  if (status.ok()) {
-    // Today (F3): the rows before the broken message are imported, nothing after it.
-    EXPECT_EQ(response.rows_received(), 1) << response.ShortDebugString();
-    EXPECT_EQ(response.created(), 1);
-    EXPECT_EQ(sys::count(system_->db(),
-                         "SELECT COUNT(*) FROM customers WHERE display_name "
-                         "LIKE '%broken-import-c%'"),
-              0);
-  } else {
-    expect_refused(status, "INVALID_ARGUMENT", "import with an unparseable message");
-  }
-}
-
-// Regression test for finding F3: enable with the fix.
-TEST_F(HostileInputTest, DISABLED_AnUnparseableImportMessageRefusesTheImport) {
   grpc::Status status;
   import_with_a_broken_message(*this, rep_, status);
   expect_refused(status, "INVALID_ARGUMENT", "import with an unparseable message");
+  EXPECT_EQ(sys::count(system_->db(),
+                       "SELECT COUNT(*) FROM customers WHERE display_name LIKE '%broken-import-%'"),
+            0);
 }
 
 TEST_F(HostileInputTest, OneMegabyteStringsAreRefusedAsTooLong) {
@@ -507,10 +484,10 @@ TEST_F(HostileInputTest, TimestampsOutOfRangeAreRefused) {
                  "INVALID_ARGUMENT", "filter time");
 }
 
-// Regression test for finding F2: enable when WatchReminders validates `since`.
+// Finding F2 (fixed): WatchReminders validates `since` like every other time.
 // Before the fix, in the asan build the INT64 cases kill followup-service
 // (UBSan: signed integer overflow in from_timestamp).
-TEST_F(HostileInputTest, DISABLED_WatchRemindersRefusesASinceOutOfRange) {
+TEST_F(HostileInputTest, WatchRemindersRefusesASinceOutOfRange) {
   for (const auto& [seconds_value, nanos] : std::vector<std::pair<std::int64_t, int>>{
            {-62135596801LL, 0},
            {253402300800LL, 0},
