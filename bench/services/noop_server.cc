@@ -1,0 +1,71 @@
+// salesfollow-bench-noop: the gRPC floor. Serves SystemService.GetSystemInfo
+// without touching a database, on a server built with the settings of
+// common/src/process.cc (message size limits, a resource quota bounding the
+// threads, default health checking, reflection; plaintext like start-all.sh).
+// Not included, because they are the product's own cost: the observing
+// interceptor (metrics, logs), authentication, the database.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <csignal>
+#include <iostream>
+#include <string>
+
+#include "salesfollow/v1/system.grpc.pb.h"
+
+namespace {
+
+class NoopSystemService final : public salesfollow::v1::SystemService::Service {
+  grpc::Status GetSystemInfo(grpc::ServerContext*, const salesfollow::v1::GetSystemInfoRequest*,
+                             salesfollow::v1::SystemInfo* response) override {
+    response->set_component("bench-noop");
+    response->set_version("0");
+    return grpc::Status::OK;
+  }
+};
+
+std::string flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  const std::string prefix = "--" + name + "=";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string listen = flag(argc, argv, "listen", "127.0.0.1:0");
+  const int max_threads = std::stoi(flag(argc, argv, "grpc-max-threads", "64"));
+  const int max_message = std::stoi(flag(argc, argv, "max-message-bytes", "4194304"));
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  NoopSystemService service;
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(max_message);
+  builder.SetMaxSendMessageSize(max_message);
+  grpc::ResourceQuota quota("bench-noop");
+  quota.SetMaxThreads(max_threads);
+  builder.SetResourceQuota(quota);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  if (!server) {
+    std::cerr << "salesfollow-bench-noop: cannot listen on " << listen << "\n";
+    return 2;
+  }
+  std::cout << "listening " << port << std::endl;
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  return 0;
+}
