@@ -37,6 +37,7 @@ struct LoadResult {
   long long errors = 0;    // measured and warm-up
   double seconds = 0;      // measured wall time
   double throughput = 0;   // ok / seconds
+  long long retries = 0;   // ABORTED calls / deadlocked transactions retried (see scenarios.h)
   std::vector<std::string> error_samples;  // first few distinct messages
 };
 

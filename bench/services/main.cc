@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -63,10 +66,14 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return parts;
 }
 
+// C stdio: GCC 12's -Wnull-dereference misfires on istreambuf_iterator at -O2.
 std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) throw std::runtime_error("cannot read " + path);
+  std::string text;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) text.append(buffer, n);
+  std::fclose(file);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return text;
 }
@@ -94,11 +101,18 @@ class MemorySampler {
     thread_.join();
   }
   static double status_mb(int pid, const std::string& field) {
-    std::ifstream in(fmt::format("/proc/{}/status", pid));
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(field, 0) == 0) return std::stod(line.substr(field.size())) / 1024.0;
+    std::FILE* file = std::fopen(fmt::format("/proc/{}/status", pid).c_str(), "r");
+    if (file == nullptr) return 0;
+    double mb = 0;
+    char line[256];
+    while (std::fgets(line, sizeof line, file) != nullptr) {
+      if (std::string_view(line).substr(0, field.size()) == field) {
+        mb = std::strtod(line + field.size(), nullptr) / 1024.0;
+        break;
+      }
     }
-    return 0;
+    std::fclose(file);
+    return mb;
   }
   // Peak RSS per service since the last call.
   std::map<std::string, double> take_phase() {
@@ -204,13 +218,20 @@ int run(int argc, char** argv) {
     rows.push_back(row);
     return rows.back();
   };
+  // run_load, with the retries made during the run.
+  const auto load = [](const LoadSpec& spec, const WorkerFactory& factory) {
+    const long long before = retries_so_far();
+    LoadResult result = run_load(spec, factory);
+    result.retries = retries_so_far() - before;
+    return result;
+  };
   const auto closed = [&](const std::string& scenario, const std::string& variant,
                           const WorkerFactory& factory, int n) {
     LoadSpec spec;
     spec.clients = n;
     spec.warmup_seconds = warmup;
     spec.seconds = seconds;
-    Row row{scenario, variant, n, 0, "calls/s", 0, run_load(spec, factory)};
+    Row row{scenario, variant, n, 0, "calls/s", 0, load(spec, factory)};
     row.throughput = row.result.throughput;
     return record(row);
   };
@@ -233,14 +254,14 @@ int run(int argc, char** argv) {
       spec.count = 1;
       double service = 0, floor = 0;
       if (variants.count("service") != 0) {
-        Row row{s.name, "service", 1, 0, "rows/s", 0, run_load(spec, s.service)};
+        Row row{s.name, "service", 1, 0, "rows/s", 0, load(spec, s.service)};
         row.throughput = row.result.seconds > 0 ? static_cast<double>(s.units_per_call) / row.result.seconds : 0;
         service = record(row).throughput;
       }
       const auto peaks = memory.take_phase();
       for (const auto& [name, mb] : peaks) load_peak[name] = std::max(load_peak[name], mb);
       if (variants.count("db") != 0) {
-        Row row{s.name, "db floor (multi-row)", 1, 0, "rows/s", 0, run_load(spec, s.db_floor)};
+        Row row{s.name, "db floor (multi-row)", 1, 0, "rows/s", 0, load(spec, s.db_floor)};
         row.throughput = row.result.seconds > 0 ? static_cast<double>(s.units_per_call) / row.result.seconds : 0;
         floor = record(row).throughput;
       }
@@ -281,7 +302,7 @@ int run(int argc, char** argv) {
         spec.seconds = seconds;
         spec.rate = service / 2;
         Row row{s.name, fmt::format("service @ {:.0f}/s", spec.rate), clients, spec.rate,
-                "calls/s", 0, run_load(spec, s.service)};
+                "calls/s", 0, load(spec, s.service)};
         row.throughput = row.result.throughput;
         const double p99 = ms(record(row).result.latency.percentile(0.99));
         verdicts.push_back({s.name, "p99 <= 5 ms at half the peak rate (ms)", p99, 5.0, p99 <= 5.0,

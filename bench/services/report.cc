@@ -20,6 +20,7 @@ nlohmann::json to_json(const Row& row) {
           {"throughput", row.throughput},
           {"calls", row.result.ok},
           {"errors", row.result.errors},
+          {"retries", row.result.retries},
           {"error_samples", errors},
           {"seconds", row.result.seconds},
           {"latency_ms",
@@ -32,15 +33,15 @@ nlohmann::json to_json(const Row& row) {
 }
 
 void print_rows(const std::vector<Row>& rows) {
-  std::cout << fmt::format("\n{:<17} {:<22} {:>3} {:>11} {:>8} {:>8} {:>8} {:>8} {:>7}\n",
+  std::cout << fmt::format("\n{:<17} {:<22} {:>3} {:>11} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}\n",
                            "scenario", "variant", "N", "throughput", "p50 ms", "p90 ms", "p99 ms",
-                           "p99.9 ms", "errors");
+                           "p99.9 ms", "errors", "retries");
   for (const auto& r : rows) {
     const auto& h = r.result.latency;
-    std::cout << fmt::format("{:<17} {:<22} {:>3} {:>11.1f} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>7}\n",
+    std::cout << fmt::format("{:<17} {:<22} {:>3} {:>11.1f} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>7} {:>7}\n",
                              r.scenario, r.variant, r.clients, r.throughput, ms(h.percentile(0.5)),
                              ms(h.percentile(0.9)), ms(h.percentile(0.99)),
-                             ms(h.percentile(0.999)), r.result.errors);
+                             ms(h.percentile(0.999)), r.result.errors, r.result.retries);
   }
   std::cout.flush();
 }

@@ -28,6 +28,25 @@ std::vector<Scenario> followup_scenarios(const Context& context);
 // The gRPC floor: SystemService.GetSystemInfo on salesfollow-bench-noop.
 WorkerFactory grpc_floor(const Context& context);
 
+// Calls answered ABORTED (a deadlock or lock-wait timeout in the database,
+// "safe to retry" per the API) are retried with the same request, up to 5
+// times, as a well-behaved client does; the latency includes the retries.
+// The floors retry a transaction that fails with MySQL error 1213/1205 the
+// same way. Retries of the whole run are counted here.
+long long retries_so_far();
+void count_retry();
+template <typename Fn>
+grpc::Status with_retries(Fn&& fn) {
+  grpc::Status status;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    status = fn();
+    if (status.error_code() != grpc::StatusCode::ABORTED) return status;
+    count_retry();
+  }
+  return status;
+}
+bool is_retryable_db_error(const std::exception& e);  // deadlock or lock wait timeout
+
 // Helpers shared by the scenario files.
 std::shared_ptr<grpc::Channel> client_channel(const std::string& address, int client);
 void prepare(grpc::ClientContext& call, const std::string& token);

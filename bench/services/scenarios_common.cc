@@ -1,12 +1,26 @@
 #include <fmt/format.h>
 
+#include <atomic>
 #include <ctime>
+#include <string_view>
 #include <stdexcept>
 
 #include "salesfollow/v1/system.grpc.pb.h"
 #include "scenarios.h"
 
 namespace salesfollow::bench {
+
+namespace {
+std::atomic<long long> g_retries{0};
+}  // namespace
+
+long long retries_so_far() { return g_retries.load(); }
+void count_retry() { g_retries.fetch_add(1); }
+bool is_retryable_db_error(const std::exception& e) {
+  const std::string_view what = e.what();
+  return what.find("SQL error 1213") != std::string_view::npos ||
+         what.find("SQL error 1205") != std::string_view::npos;
+}
 
 std::shared_ptr<grpc::Channel> client_channel(const std::string& address, int client) {
   grpc::ChannelArguments args;

@@ -104,10 +104,13 @@ class CreateWorker : public Worker {
     v1::CreateCustomerRequest request;
     *request.mutable_customer() = std::move(c.profile);
     request.set_request_id(c.request_id);
-    grpc::ClientContext call;
-    prepare(call, rep_.token);
     v1::Customer response;
-    check(stub_->CreateCustomer(&call, request, &response), "CreateCustomer");
+    check(with_retries([&] {
+            grpc::ClientContext call;
+            prepare(call, rep_.token);
+            return stub_->CreateCustomer(&call, request, &response);
+          }),
+          "CreateCustomer");
   }
 
  private:
@@ -143,6 +146,16 @@ class CreateFloor : public Worker {
   CreateFloor(const Context& context, int client)
       : rep_(rep_of(context, client)), db_(context.db), maker_(context, client, "fc") {}
   void call() override {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return attempt_once();
+      } catch (const std::exception& e) {
+        if (attempt >= 5 || !is_retryable_db_error(e)) throw;
+        count_retry();
+      }
+    }
+  }
+  void attempt_once() {
     auto c = maker_.next();
     auto& gen = maker_.gen();
     const auto& p = c.profile;

@@ -101,10 +101,13 @@ class LogWorker : public Worker {
       change->set_reason("客户认可方案，进入下一阶段");
     }
     request.set_request_id(fmt::format("bench-{}-lf{}-{}", context_.nonce, client_, counter_++));
-    grpc::ClientContext call;
-    prepare(call, cursor_.rep().token);
     v1::LogFollowUpResponse response;
-    check(stub_->LogFollowUp(&call, request, &response), "LogFollowUp");
+    check(with_retries([&] {
+            grpc::ClientContext call;
+            prepare(call, cursor_.rep().token);
+            return stub_->LogFollowUp(&call, request, &response);
+          }),
+          "LogFollowUp");
     if (target != 0) cursor_.set_stage(i, target);
   }
 
@@ -122,6 +125,16 @@ class LogFloor : public Worker {
       : context_(context), client_(client), cursor_(context, client), db_(context.db) {}
 
   void call() override {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return attempt_once();
+      } catch (const std::exception& e) {
+        if (attempt >= 5 || !is_retryable_db_error(e)) throw;
+        count_retry();
+      }
+    }
+  }
+  void attempt_once() {
     const std::size_t i = cursor_.pick();
     auto& gen = cursor_.gen();
     const auto& rep = cursor_.rep();
