@@ -10,8 +10,9 @@
 #   --scenarios A,B (names as in the table), --preset P (build preset), --keep (keep the
 #   work directory: logs, database), --no-build, --quiet-wait S (wait up to S seconds
 #   for other compilers to finish before measuring; full default 120, smoke 0).
-# Environment: BENCH_PROFILE=1 records `perf record -g` of each service during the
-#   run into the work directory (implies --keep).
+# Environment: BENCH_PROFILE=1 runs each of --scenarios (required) service-only under
+#   `perf record -g` of both services, keeps the profiles in the work directory
+#   (implies --keep) and writes no results file.
 # Output: a table on stdout and bench/services/results-<UTC stamp>.json
 #   (smoke: results-smoke-<stamp>.json, git-ignored).
 set -euo pipefail
@@ -152,27 +153,37 @@ sleep 2  # idle RSS after start-up
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 compilers_before=$(pgrep -c -x cc1plus || true)
 
-profiling=()
+loadgen() {
+  "$bin/bench/services/salesfollow-loadgen" \
+    --customer-service="127.0.0.1:$cs_port" --followup-service="127.0.0.1:$fs_port" \
+    --noop="127.0.0.1:$noop_port" \
+    --db-host=127.0.0.1 --db-port="$SALESFOLLOW_DB_PORT" --db-user=salesfollow \
+    --db-password-file="$SALESFOLLOW_DB_PASSWORD_FILE" \
+    --token-secret-file="$secrets/token-secret" --reps=16 --per-rep="$per_rep" \
+    --clients="$clients" --warmup="$warmup" --seconds="$seconds" --import-rows="$import_rows" \
+    --pids="customer-service:$cs_pid,followup-service:$fs_pid" "$@"
+}
+
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
-  perf record -g -F 499 -p "$cs_pid" -o "$work/perf-customer.data" >/dev/null 2>&1 & profiling+=("$!")
-  perf record -g -F 499 -p "$fs_pid" -o "$work/perf-followup.data" >/dev/null 2>&1 & profiling+=("$!")
+  # One service-only pass per scenario, each under `perf record -g` of both services.
+  for scenario in ${scenarios//,/ }; do
+    step "profiling $scenario"
+    perf record -g -F 999 -p "$cs_pid" -o "$work/perf-$scenario-customer.data" >/dev/null 2>&1 &
+    p1=$!
+    perf record -g -F 999 -p "$fs_pid" -o "$work/perf-$scenario-followup.data" >/dev/null 2>&1 &
+    p2=$!
+    loadgen --scenarios="$scenario" --variants=service --json="$work/profile-$scenario.json" >&2 || true
+    kill -INT "$p1" "$p2"; wait "$p1" "$p2" || true
+  done
+  echo "run.sh: profiles in $work/perf-*.data (perf report --stdio -i FILE)" >&2
+  exit 0
 fi
 
 step "measuring (load average $load_before, $compilers_before compilers running)"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 status=0
-"$bin/bench/services/salesfollow-loadgen" \
-  --customer-service="127.0.0.1:$cs_port" --followup-service="127.0.0.1:$fs_port" \
-  --noop="127.0.0.1:$noop_port" \
-  --db-host=127.0.0.1 --db-port="$SALESFOLLOW_DB_PORT" --db-user=salesfollow \
-  --db-password-file="$SALESFOLLOW_DB_PASSWORD_FILE" \
-  --token-secret-file="$secrets/token-secret" --reps=16 --per-rep="$per_rep" \
-  --clients="$clients" --warmup="$warmup" --seconds="$seconds" --import-rows="$import_rows" \
-  ${scenarios:+--scenarios="$scenarios"} \
-  --pids="customer-service:$cs_pid,followup-service:$fs_pid" \
-  --json="$work/loadgen.json" || status=$?
+loadgen ${scenarios:+--scenarios="$scenarios"} --json="$work/loadgen.json" || status=$?
 load_after=$(cut -d' ' -f1 /proc/loadavg)
-for pid in "${profiling[@]}"; do kill -INT "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
 
 name=results-$stamp.json
 [ "$smoke" = 1 ] && name=results-smoke-$stamp.json
