@@ -11,18 +11,30 @@
 #include <csignal>
 #include <iostream>
 #include <string>
+#include <thread>
 
+#include <prometheus/registry.h>
+
+#include "salesfollow/common/grpc_observer.h"
 #include "salesfollow/v1/system.grpc.pb.h"
 
 namespace {
 
 class NoopSystemService final : public salesfollow::v1::SystemService::Service {
+ public:
+  explicit NoopSystemService(int sleep_us) : sleep_us_(sleep_us) {}
+
+ private:
   grpc::Status GetSystemInfo(grpc::ServerContext*, const salesfollow::v1::GetSystemInfoRequest*,
                              salesfollow::v1::SystemInfo* response) override {
+    // --sleep-us: block the handler thread as a database round trip would
+    // (an experiment on the server model, docs/PERFORMANCE.md; 0 = the floor).
+    if (sleep_us_ > 0) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
     response->set_component("bench-noop");
     response->set_version("0");
     return grpc::Status::OK;
   }
+  int sleep_us_;
 };
 
 std::string flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
@@ -46,7 +58,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  NoopSystemService service;
+  NoopSystemService service(std::stoi(flag(argc, argv, "sleep-us", "0")));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -58,6 +70,16 @@ int main(int argc, char** argv) {
   quota.SetMaxThreads(max_threads);
   builder.SetResourceQuota(quota);
   builder.RegisterService(&service);
+  // --observer=1: add the services' observing interceptor (metrics, one JSON
+  // log line per call to stdout) - an experiment, not part of the floor.
+  prometheus::Registry registry;
+  salesfollow::GrpcObserver observer(registry);
+  if (flag(argc, argv, "observer", "0") == "1") {
+    observer.register_service(salesfollow::v1::SystemService::service_full_name());
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+    factories.push_back(observer.interceptor_factory());
+    builder.experimental().SetInterceptorCreators(std::move(factories));
+  }
   auto server = builder.BuildAndStart();
   if (!server) {
     std::cerr << "salesfollow-bench-noop: cannot listen on " << listen << "\n";
