@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace salesfollow::bench {
@@ -42,6 +43,13 @@ const std::vector<std::string> kContents = {
 RawDb::RawDb(const Settings& s) : conn_(mysql_init(nullptr)) {
   if (conn_ == nullptr) throw std::runtime_error("mysql_init failed");
   mysql_options(conn_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  if (std::getenv("BENCH_FLOOR_TIMEOUTS") != nullptr) {
+    // Experiment: the services' connect/read/write timeouts (3 s, 30 s, 30 s).
+    const unsigned int connect = 3, io = 30;
+    mysql_options(conn_, MYSQL_OPT_CONNECT_TIMEOUT, &connect);
+    mysql_options(conn_, MYSQL_OPT_READ_TIMEOUT, &io);
+    mysql_options(conn_, MYSQL_OPT_WRITE_TIMEOUT, &io);
+  }
   if (mysql_real_connect(conn_, s.host.c_str(), s.user.c_str(), s.password.c_str(),
                          s.database.c_str(), s.port, nullptr, 0) == nullptr) {
     const std::string error = mysql_error(conn_);

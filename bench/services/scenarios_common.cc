@@ -98,16 +98,18 @@ namespace {
 class NoopWorker : public Worker {
  public:
   NoopWorker(const Context& context, int client)
-      : stub_(v1::SystemService::NewStub(client_channel(context.noop_address, client))) {}
+      : token_(rep_of(context, client).token),
+        stub_(v1::SystemService::NewStub(client_channel(context.noop_address, client))) {}
   void call() override {
     grpc::ClientContext call;
-    prepare(call, "");
+    prepare(call, token_);  // the same metadata as the business calls (ignored by the floor)
     v1::GetSystemInfoRequest request;
     v1::SystemInfo response;
     check(stub_->GetSystemInfo(&call, request, &response), "GetSystemInfo");
   }
 
  private:
+  std::string token_;
   std::unique_ptr<v1::SystemService::Stub> stub_;
 };
 }  // namespace
