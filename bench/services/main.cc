@@ -255,14 +255,18 @@ int run(int argc, char** argv) {
       double service = 0, floor = 0;
       if (variants.count("service") != 0) {
         Row row{s.name, "service", 1, 0, "rows/s", 0, load(spec, s.service)};
-        row.throughput = row.result.seconds > 0 ? static_cast<double>(s.units_per_call) / row.result.seconds : 0;
+        row.throughput = row.result.ok > 0 && row.result.seconds > 0
+                             ? static_cast<double>(s.units_per_call) / row.result.seconds
+                             : 0;
         service = record(row).throughput;
       }
       const auto peaks = memory.take_phase();
       for (const auto& [name, mb] : peaks) load_peak[name] = std::max(load_peak[name], mb);
       if (variants.count("db") != 0) {
         Row row{s.name, "db floor (multi-row)", 1, 0, "rows/s", 0, load(spec, s.db_floor)};
-        row.throughput = row.result.seconds > 0 ? static_cast<double>(s.units_per_call) / row.result.seconds : 0;
+        row.throughput = row.result.ok > 0 && row.result.seconds > 0
+                             ? static_cast<double>(s.units_per_call) / row.result.seconds
+                             : 0;
         floor = record(row).throughput;
       }
       if (service > 0 && floor > 0) {
