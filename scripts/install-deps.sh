@@ -23,6 +23,8 @@ packages=(
   python3-grpcio python3-protobuf python3-grpc-tools
   # process tools used by the scripts
   procps psmisc iproute2 curl ca-certificates
+  # bench/services/run.sh (also in CI, smoke mode) writes its results with jq
+  jq
   # the TLS test makes its own CA
   openssl
   # deployment tests (tests/deploy): Prometheus and promtool; the daemonless

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs packages, builds the dev preset and runs
 # every unit and integration test (each integration test binary starts its own
-# MariaDB) and the deployment tests (chart, rules, dashboards on live metrics),
-# then does the same in the ASan+UBSan build, then builds the container image
+# MariaDB), the deployment tests (chart, rules, dashboards on live metrics)
+# and the services' load benchmark in smoke mode, then does the same in the
+# ASan+UBSan build (without the benchmark), then builds the container image
 # and starts its programs (tests/deploy/image_test.sh).
 #
 #   bash scripts/test.sh           everything (what CI runs)
@@ -29,6 +30,14 @@ for preset in "${presets[@]}"; do
   start=$(date +%s)
   if ! ctest --preset "$preset"; then status=1; fi
   echo "==> tests: $preset took $(( $(date +%s) - start )) s"
+  if [ "$preset" = dev ]; then
+    # The services' load benchmark in smoke mode (seconds, small data, the dev
+    # build just made): fails on any scenario error, never on performance.
+    echo "==> load benchmark smoke (bench/services/run.sh --smoke)"
+    start=$(date +%s)
+    if ! bash bench/services/run.sh --smoke --no-build; then status=1; fi
+    echo "==> load benchmark smoke took $(( $(date +%s) - start )) s"
+  fi
 done
 
 if [ "${1:-}" != "--quick" ] && [ "${SKIP_IMAGE:-0}" != 1 ]; then
