@@ -284,6 +284,13 @@ void CustomerRepository::append_owner_events(const std::vector<OwnerEventRecord>
   sql_ << statement;
 }
 
+void CustomerRepository::move_plan(std::uint64_t customer_id, const std::string& owner_id,
+                                   const std::string& team_id) {
+  const long long id = static_cast<long long>(customer_id);
+  sql_ << "UPDATE follow_up_plans SET owner_id = :owner, team_id = :team WHERE customer_id = :id",
+      soci::use(owner_id), soci::use(team_id), soci::use(id);
+}
+
 std::optional<Duplicate> CustomerRepository::find_duplicate(
     const std::string& name_key, const std::optional<std::string>& phone_bidx,
     const std::optional<std::string>& email_bidx, std::uint64_t exclude_id) {

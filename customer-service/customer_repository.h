@@ -49,6 +49,11 @@ class CustomerRepository {
   void append_stage_events(const std::vector<StageEventRecord>& events);
   void append_owner_event(const OwnerEventRecord& event);
   void append_owner_events(const std::vector<OwnerEventRecord>& events);
+  // Moves the customer's planned follow-up (followup-service's table, which
+  // keeps a copy of the owner for the due lists; migration V006) to the new
+  // owner, in the transfer's transaction.
+  void move_plan(std::uint64_t customer_id, const std::string& owner_id,
+                 const std::string& team_id);
 
   // A live customer (other than `exclude_id`) matching any of the keys.
   std::optional<Duplicate> find_duplicate(const std::string& name_key,

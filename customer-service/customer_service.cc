@@ -700,6 +700,7 @@ grpc::Status CustomerServiceImpl::TransferCustomer(grpc::ServerContext* context,
           record.updated_at = now;
           ++record.version;
           repository.update(record, false);
+          repository.move_plan(id, record.owner_id, record.team_id);
           transferred = true;
           return to_proto(record);
         });

@@ -66,20 +66,17 @@ std::string id_text(std::uint64_t id) { return std::to_string(id); }
 
 }  // namespace
 
-std::string FollowUpRepository::scope_sql(const ListScope& scope, Params& params) const {
+std::string FollowUpRepository::scope_sql(const ListScope& scope, Params& params,
+                                          std::string_view table) const {
   std::string where;
-  if (!scope.scope.owner_id.empty()) {
-    where += " AND c.owner_id = :scope_owner";
-    params.emplace_back("scope_owner", scope.scope.owner_id);
-  }
-  if (!scope.scope.team_id.empty()) {
-    where += " AND c.team_id = :scope_team";
-    params.emplace_back("scope_team", scope.scope.team_id);
-  }
-  if (!scope.owner_id.empty()) {
-    where += " AND c.owner_id = :only_owner";
-    params.emplace_back("only_owner", scope.owner_id);
-  }
+  const auto add = [&](std::string_view column, std::string_view name, const std::string& value) {
+    const std::string parameter = fmt::format("{}_{}", table, name);
+    where += fmt::format(" AND {}.{} = :{}", table, column, parameter);
+    params.emplace_back(parameter, value);
+  };
+  if (!scope.scope.owner_id.empty()) add("owner_id", "scope_owner", scope.scope.owner_id);
+  if (!scope.scope.team_id.empty()) add("team_id", "scope_team", scope.scope.team_id);
+  if (!scope.owner_id.empty()) add("owner_id", "only_owner", scope.owner_id);
   return where;
 }
 
@@ -210,13 +207,19 @@ void FollowUpRepository::set_plan(std::uint64_t customer_id, TimePoint plan_at,
   const std::string at = to_sql_datetime(plan_at);
   const std::string updated = to_sql_datetime(now);
   const int is_recommended = recommended ? 1 : 0;
-  sql_ << "INSERT INTO follow_up_plans (customer_id, plan_at, action, recommended, planner_id, "
-          "updated_at, reminded) VALUES (:id, :at, :action, :recommended, :planner, :updated, 0) "
-          "ON DUPLICATE KEY UPDATE plan_at = VALUES(plan_at), action = VALUES(action), "
+  // The plan copies its customer's owner and team (V006). INSERT ... SELECT
+  // reads the customer row with a shared lock, so a concurrent transfer
+  // either commits first (and we copy the new owner) or waits for us (and
+  // moves the plan we wrote).
+  sql_ << "INSERT INTO follow_up_plans (customer_id, owner_id, team_id, plan_at, action, "
+          "recommended, planner_id, updated_at, reminded) SELECT c.id, c.owner_id, c.team_id, "
+          ":at, :action, :recommended, :planner, :updated, 0 FROM customers c WHERE c.id = :id "
+          "ON DUPLICATE KEY UPDATE owner_id = VALUES(owner_id), team_id = VALUES(team_id), "
+          "plan_at = VALUES(plan_at), action = VALUES(action), "
           "recommended = VALUES(recommended), planner_id = VALUES(planner_id), "
           "updated_at = VALUES(updated_at), reminded = 0",
-      soci::use(id), soci::use(at), soci::use(action), soci::use(is_recommended),
-      soci::use(planner_id), soci::use(updated);
+      soci::use(at), soci::use(action), soci::use(is_recommended), soci::use(planner_id),
+      soci::use(updated), soci::use(id);
 }
 
 void FollowUpRepository::clear_plan(std::uint64_t customer_id) {
@@ -288,7 +291,11 @@ std::vector<PlanRow> FollowUpRepository::due_plans(
     const ListScope& scope, TimePoint before,
     std::optional<std::pair<long long, std::uint64_t>> after, int limit) {
   Params params = {{"before", to_sql_datetime(before)}};
-  std::string where = "c.deleted = 0 AND p.plan_at < :before" + scope_sql(scope, params);
+  // The plan's copy of the owner and team (V006) picks a short range of
+  // idx_owner_plan_at / idx_team_plan_at; the customer's own columns stay
+  // the authority.
+  std::string where = "c.deleted = 0 AND p.plan_at < :before" + scope_sql(scope, params) +
+                      scope_sql(scope, params, "p");
   if (after) {
     where += fmt::format(" AND ({0} > :a1 OR ({0} = :a2 AND p.customer_id > :a3))",
                          micros_of("p.plan_at"));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cadence.h"
@@ -136,8 +137,10 @@ class FollowUpRepository {
   std::optional<std::string> chunk(std::uint64_t attachment_id, int seq);
 
  private:
+  // " AND <table>.owner_id = ... AND <table>.team_id = ..." for the scope.
   std::string scope_sql(const ListScope& scope,
-                        std::vector<std::pair<std::string, std::string>>& params) const;
+                        std::vector<std::pair<std::string, std::string>>& params,
+                        std::string_view table = "c") const;
   soci::session& sql_;
 };
 

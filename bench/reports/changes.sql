@@ -67,6 +67,8 @@ SELECT id, owner_id, new_owner, team_id, team_id, 'rebalancing the territory',
 FROM bench_chg_owner ORDER BY id;
 UPDATE customers c JOIN bench_chg_owner o ON o.id = c.id
 SET c.owner_id = o.new_owner, c.updated_at = @now, c.version = c.version + 1;
+UPDATE follow_up_plans p JOIN bench_chg_owner o ON o.id = p.customer_id
+SET p.owner_id = o.new_owner;
 
 -- 250 new customers, first contact today, created as potential.
 CREATE TEMPORARY TABLE bench_n AS
@@ -104,8 +106,8 @@ FROM customers WHERE created_at = @now AND display_name LIKE CONCAT('Bench new c
 -- 300 follow-ups that happened an hour ago, on customers of any stage (or,
 -- with @fu_never_won = 1, only on customers that never won).
 CREATE TEMPORARY TABLE bench_chg_fu AS
-SELECT id, owner_id, stage FROM (
-  SELECT c.id, c.owner_id, c.stage, ROW_NUMBER() OVER (ORDER BY CRC32(CONCAT(@salt, 'fu', c.id)), c.id) AS rn
+SELECT id, owner_id, team_id, stage FROM (
+  SELECT c.id, c.owner_id, c.team_id, c.stage, ROW_NUMBER() OVER (ORDER BY CRC32(CONCAT(@salt, 'fu', c.id)), c.id) AS rn
   FROM customers c
   WHERE c.deleted = 0 AND c.created_at < @now
     AND (@fu_never_won = 0 OR NOT EXISTS (SELECT 1 FROM stage_events w WHERE w.customer_id = c.id AND w.to_stage = 4))) ranked
@@ -119,10 +121,12 @@ FROM bench_chg_fu ORDER BY id;
 INSERT INTO customer_activity (customer_id, last_follow_up_at)
 SELECT id, @now - INTERVAL 1 HOUR FROM bench_chg_fu
 ON DUPLICATE KEY UPDATE last_follow_up_at = GREATEST(last_follow_up_at, VALUES(last_follow_up_at));
-INSERT INTO follow_up_plans (customer_id, plan_at, action, recommended, planner_id, updated_at, reminded)
-SELECT id, @now - INTERVAL 1 HOUR + INTERVAL 7 DAY, 'Call back next week', 1, owner_id, @now, 0
+INSERT INTO follow_up_plans (customer_id, owner_id, team_id, plan_at, action, recommended,
+                             planner_id, updated_at, reminded)
+SELECT id, owner_id, team_id, @now - INTERVAL 1 HOUR + INTERVAL 7 DAY, 'Call back next week', 1,
+       owner_id, @now, 0
 FROM bench_chg_fu
-ON DUPLICATE KEY UPDATE plan_at = VALUES(plan_at), action = VALUES(action),
+ON DUPLICATE KEY UPDATE owner_id = VALUES(owner_id), team_id = VALUES(team_id), plan_at = VALUES(plan_at), action = VALUES(action),
   recommended = VALUES(recommended), planner_id = VALUES(planner_id),
   updated_at = VALUES(updated_at), reminded = VALUES(reminded);
 

@@ -256,8 +256,9 @@ SELECT CONCAT('generate: follow_ups ', (SELECT COUNT(*) FROM follow_ups), ' (',
 -- The latest contact per customer and the next plan of open customers.
 INSERT INTO customer_activity (customer_id, last_follow_up_at)
 SELECT customer_id, MAX(happened_at) FROM follow_ups GROUP BY customer_id;
-INSERT INTO follow_up_plans (customer_id, plan_at, action, recommended, planner_id, updated_at, reminded)
-SELECT c.id, DATE_ADD(a.last_follow_up_at, INTERVAL 7 DAY), 'Call back after the internal review', 1,
+INSERT INTO follow_up_plans (customer_id, owner_id, team_id, plan_at, action, recommended,
+                             planner_id, updated_at, reminded)
+SELECT c.id, c.owner_id, c.team_id, DATE_ADD(a.last_follow_up_at, INTERVAL 7 DAY), 'Call back after the internal review', 1,
        c.owner_id, a.last_follow_up_at, 0
 FROM customers c JOIN customer_activity a ON a.customer_id = c.id
 WHERE c.deleted = 0 AND c.stage IN (1, 2, 3);

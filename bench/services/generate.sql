@@ -88,8 +88,8 @@ SELECT id, ELT(1 + (id DIV 5) % 5, 'erp_system', 'data_analysis_tool', 'custom_g
                'crm_system', 'consulting')
 FROM customers WHERE id BETWEEN @first AND @last AND id % 3 = 0 AND (id DIV 5) % 5 <> id % 5;
 
-INSERT INTO follow_up_plans (customer_id, plan_at, action, recommended, planner_id, updated_at,
-                             reminded)
-SELECT id, @now - INTERVAL 30 DAY + INTERVAL (CRC32(CONCAT('p', id)) % (60 * 86400)) SECOND,
+INSERT INTO follow_up_plans (customer_id, owner_id, team_id, plan_at, action, recommended,
+                             planner_id, updated_at, reminded)
+SELECT id, owner_id, team_id, @now - INTERVAL 30 DAY + INTERVAL (CRC32(CONCAT('p', id)) % (60 * 86400)) SECOND,
        '电话回访，确认方案细节', 1, owner_id, @now, 0
 FROM customers WHERE id BETWEEN @first AND @last AND stage IN (1, 2, 3) AND deleted = 0;

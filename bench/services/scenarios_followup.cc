@@ -186,12 +186,14 @@ class LogFloor : public Worker {
                            id));
       const auto plan_at = now_tp - std::chrono::hours(1) + std::chrono::hours(24 * 3);
       db_.exec(fmt::format(
-          "INSERT INTO follow_up_plans (customer_id, plan_at, action, recommended, planner_id, "
-          "updated_at, reminded) VALUES ({}, {}, {}, 1, {}, {}, 0) ON DUPLICATE KEY UPDATE "
-          "plan_at = VALUES(plan_at), action = VALUES(action), recommended = VALUES(recommended), "
+          "INSERT INTO follow_up_plans (customer_id, owner_id, team_id, plan_at, action, "
+          "recommended, planner_id, updated_at, reminded) SELECT c.id, c.owner_id, c.team_id, "
+          "{}, {}, 1, {}, {}, 0 FROM customers c WHERE c.id = '{}' ON DUPLICATE KEY UPDATE "
+          "owner_id = VALUES(owner_id), team_id = VALUES(team_id), plan_at = VALUES(plan_at), "
+          "action = VALUES(action), recommended = VALUES(recommended), "
           "planner_id = VALUES(planner_id), updated_at = VALUES(updated_at), reminded = 0",
-          id, db_.quote(utc_datetime(plan_at)), db_.quote("3天内发送3个参考案例"),
-          db_.quote(rep.user), now));
+          db_.quote(utc_datetime(plan_at)), db_.quote("3天内发送3个参考案例"),
+          db_.quote(rep.user), now, id));
       db_.rows(fmt::format("SELECT {} FROM customers c JOIN follow_up_plans p ON p.customer_id = "
                            "c.id WHERE c.id = '{}'", plan_columns(), id));
       db_.exec("UPDATE idempotency_keys SET response = " + db_.quote(fake_sealed(gen, 380)) +
@@ -275,8 +277,9 @@ class DueFloor : public Worker {
     const auto before = utc_datetime(std::chrono::system_clock::now() + std::chrono::hours(12));
     db_.rows(fmt::format("SELECT {} FROM follow_up_plans p JOIN customers c ON c.id = "
                          "p.customer_id WHERE c.deleted = 0 AND p.plan_at < '{}' AND c.owner_id = "
-                         "{} AND c.owner_id = {} ORDER BY p.plan_at, p.customer_id LIMIT 51",
-                         plan_columns(), before, owner, owner));
+                         "{} AND c.owner_id = {} AND p.owner_id = {} AND p.owner_id = {} "
+                         "ORDER BY p.plan_at, p.customer_id LIMIT 51",
+                         plan_columns(), before, owner, owner, owner, owner));
   }
 
  private:

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "followup_fixture.h"
+#include "system_fixture.h"
 
 namespace salesfollow::testing::followup {
 namespace {
@@ -290,6 +291,50 @@ TEST_F(DueListTest, DueTodayAndOverdueFollowTheShanghaiMidnight) {
   EXPECT_EQ(
       sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_b"}}, 1.0, seconds(5)),
       1.0);
+}
+
+TEST_F(DueListTest, APlanFollowsItsCustomerToTheNewOwnerAndTeam) {
+  // Plans keep a copy of their customer's owner and team for the due lists
+  // (migration V006): a transfer must move it in the same transaction.
+  const auto moved = customer_of(kRepA, "转给小李的客户");
+  const auto across = customer_of(kRepA, "转到二组的客户");
+  const auto stays = customer_of(kRepA, "留给小王的客户");
+  for (const auto* customer : {&moved, &across, &stays}) {
+    ASSERT_TRUE(sys().plan(kRepA, customer->name(), at("2024-03-03T10:00:00Z"), "回访").ok());
+  }
+  clock().set(at("2024-03-04T01:00:00Z"));  // 09:00 on 03-04 in Shanghai: all overdue
+
+  ASSERT_TRUE(sys().transfer(kManager1, moved.name(), "rep_b").ok());
+  const auto transferred = sys().transfer(kAdmin, across.name(), "rep_c", "team2");
+  ASSERT_TRUE(transferred.ok()) << transferred;
+
+  const auto rep_a = sys().due(kRepA);
+  ASSERT_TRUE(rep_a.ok()) << rep_a;
+  EXPECT_THAT(customers_of(rep_a.value.overdue()), ElementsAre("留给小王的客户"));
+  const auto rep_b = sys().due(kRepB);
+  ASSERT_TRUE(rep_b.ok()) << rep_b;
+  EXPECT_THAT(customers_of(rep_b.value.overdue()), ElementsAre("转给小李的客户"));
+  const auto rep_c = sys().due(kRepC);
+  ASSERT_TRUE(rep_c.ok()) << rep_c;
+  EXPECT_THAT(customers_of(rep_c.value.overdue()), ElementsAre("转到二组的客户"));
+
+  const auto team1 = sys().due(kManager1, "*");
+  ASSERT_TRUE(team1.ok()) << team1;
+  EXPECT_THAT(customers_of(team1.value.overdue()), ElementsAre("转给小李的客户", "留给小王的客户"));
+  const auto team2 = sys().due(kManager2, "*");
+  ASSERT_TRUE(team2.ok()) << team2;
+  EXPECT_THAT(customers_of(team2.value.overdue()), ElementsAre("转到二组的客户"));
+
+  // A plan written after the transfer copies the new owner too; no plan
+  // disagrees with its customer.
+  const auto replanned = sys().plan(kRepC, across.name(), at("2024-03-05T02:00:00Z"), "再次回访");
+  ASSERT_TRUE(replanned.ok()) << replanned;
+  EXPECT_EQ(replanned.value.owner_id(), "rep_c");
+  EXPECT_EQ(system::count(sys().db(),
+                          "SELECT COUNT(*) FROM follow_up_plans p JOIN customers c ON c.id = "
+                          "p.customer_id WHERE p.owner_id <> c.owner_id OR p.team_id <> c.team_id"),
+            0);
+  EXPECT_EQ(system::count(sys().db(), "SELECT COUNT(*) FROM follow_up_plans"), 3);
 }
 
 // ------------------------------------------------------------ stalled

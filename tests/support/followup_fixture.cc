@@ -337,6 +337,17 @@ Reply<v1::ChangeCustomerStageResponse> FollowUpSystem::change_stage(
   return unary(*customer_stub_, &v1::CustomerService::Stub::ChangeCustomerStage, auth, request);
 }
 
+Reply<v1::Customer> FollowUpSystem::transfer(const Auth& auth, const std::string& name,
+                                             const std::string& new_owner_id,
+                                             const std::string& new_team_id) {
+  v1::TransferCustomerRequest request;
+  request.set_name(name);
+  request.set_new_owner_id(new_owner_id);
+  request.set_new_team_id(new_team_id);
+  request.set_reason("客户转交");
+  return unary(*customer_stub_, &v1::CustomerService::Stub::TransferCustomer, auth, request);
+}
+
 Reply<std::vector<v1::StageEvent>> FollowUpSystem::stage_events(const Auth& auth,
                                                                 const std::string& customer) {
   Reply<std::vector<v1::StageEvent>> all;

@@ -235,6 +235,9 @@ class FollowUpSystem {
                                                       v1::Stage stage, const std::string& reason,
                                                       const std::string& loss_reason = "");
   Reply<std::vector<v1::StageEvent>> stage_events(const Auth& auth, const std::string& customer);
+  // new_team_id "" = the caller's team (customer-service's default).
+  Reply<v1::Customer> transfer(const Auth& auth, const std::string& name,
+                               const std::string& new_owner_id, const std::string& new_team_id = "");
 
   // ---- followup-service, one helper per RPC
   Reply<v1::LogFollowUpResponse> log(const Auth& auth, const v1::LogFollowUpRequest& request);
