@@ -4,6 +4,7 @@
 #include <soci/mysql/soci-mysql.h>
 
 #include <sstream>
+#include <stdexcept>
 
 #include "salesfollow/common/sql_util.h"
 
@@ -317,6 +318,33 @@ std::optional<Duplicate> CustomerRepository::find_duplicate(
     if (auto found = probe("email_bidx", *email_bidx, "email")) return found;
   }
   return std::nullopt;
+}
+
+std::vector<std::optional<std::uint64_t>> CustomerRepository::oldest_live_with(
+    const std::string& column, const std::vector<std::string>& keys) {
+  std::vector<std::optional<std::uint64_t>> found(keys.size());
+  if (keys.empty()) return found;
+  if (column != "name_key" && column != "phone_bidx" && column != "email_bidx") {
+    throw std::invalid_argument("oldest_live_with: not a key column: " + column);
+  }
+  // The keys travel as a numbered derived table joined on the column's index,
+  // so that each key is compared with the column's collation exactly as a
+  // single "= :key" probe would, and answers by its number (two keys equal
+  // under the collation but not byte for byte keep separate answers).
+  std::string numbered;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    numbered += i == 0 ? fmt::format("SELECT {} AS n, {} AS k", i, quote(keys[i]))
+                       : fmt::format(" UNION ALL SELECT {}, {}", i, quote(keys[i]));
+  }
+  for_each_row(sql_,
+               fmt::format("SELECT wanted.n, MIN(c.id) FROM ({}) wanted JOIN customers c ON c.{} "
+                           "= wanted.k AND c.deleted = 0 GROUP BY wanted.n",
+                           numbered, column),
+               {}, [&](const soci::row& row) {
+                 found.at(static_cast<std::size_t>(integer_at(row, 0))) =
+                     static_cast<std::uint64_t>(integer_at(row, 1));
+               });
+  return found;
 }
 
 std::vector<CustomerRecord> CustomerRepository::list(const ListSpec& spec) {

@@ -60,6 +60,12 @@ class CustomerRepository {
                                           const std::optional<std::string>& phone_bidx,
                                           const std::optional<std::string>& email_bidx,
                                           std::uint64_t exclude_id);
+  // For each of `keys` (values of `column`: name_key, phone_bidx or
+  // email_bidx), the oldest live customer with that key, in one statement
+  // (the import checks a whole batch at once). No locks: the import's own
+  // transaction sees its earlier batches.
+  std::vector<std::optional<std::uint64_t>> oldest_live_with(const std::string& column,
+                                                             const std::vector<std::string>& keys);
 
   std::vector<CustomerRecord> list(const ListSpec& spec);
   std::vector<StageEventRecord> stage_events(std::uint64_t customer_id, std::uint64_t after_id,
