@@ -94,6 +94,22 @@ Caller TokenVerifier::authenticate(const grpc::ServerContext& context) const {
 }
 
 Caller TokenVerifier::verify(const std::string& token) const {
+  std::optional<Verified> verified;
+  {
+    const std::lock_guard lock(cache_mutex_);
+    if (const auto found = cache_.find(token); found != cache_.end()) verified = found->second;
+  }
+  if (!verified) {
+    verified = decode(token);  // throws for every invalid token: those are never cached
+    const std::lock_guard lock(cache_mutex_);
+    if (cache_.size() >= kMaxCachedTokens) cache_.clear();
+    cache_.emplace(token, *verified);
+  }
+  if (clock_.now() >= verified->expires_at) throw unauthenticated("token expired");
+  return verified->caller;
+}
+
+TokenVerifier::Verified TokenVerifier::decode(const std::string& token) const {
   jwt_t* raw = nullptr;
   if (jwt_decode(&raw, token.c_str(),
                  reinterpret_cast<const unsigned char*>(secret_.data()),  // NOLINT
@@ -117,7 +133,6 @@ Caller TokenVerifier::verify(const std::string& token) const {
   if (!role) throw unauthenticated(std::string("token has an unknown role"));
   if (exp <= 0 || errno == ENOENT) throw unauthenticated("token has no expiry (exp)");
   const TimePoint expires_at{std::chrono::seconds(exp)};
-  if (clock_.now() >= expires_at) throw unauthenticated("token expired");
   if ((*role == Role::rep || *role == Role::manager) && (team == nullptr || *team == '\0')) {
     throw unauthenticated("token of a rep or manager needs a team");
   }
@@ -126,7 +141,7 @@ Caller TokenVerifier::verify(const std::string& token) const {
   caller.display_name = name != nullptr ? name : "";
   caller.role = *role;
   caller.team_id = team != nullptr ? team : "";
-  return caller;
+  return {std::move(caller), expires_at};
 }
 
 std::string sign_token(const TokenClaims& claims, const std::string& secret) {

@@ -66,6 +66,47 @@ TEST(TokenTest, RefusesExpiredForgedAndMalformedTokens) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
+// A clock the test moves.
+class SteppedClock final : public Clock {
+ public:
+  explicit SteppedClock(TimePoint now) : now_(now) {}
+  TimePoint now() const override { return now_; }
+  void set(TimePoint now) { now_ = now; }
+
+ private:
+  TimePoint now_;
+};
+
+TEST(TokenTest, ARememberedTokenStillExpiresByTheClock) {
+  SteppedClock clock(kNow);
+  const TokenVerifier verifier(kSecret, clock);
+  auto short_lived = claims(Role::rep);
+  short_lived.expires_at = kNow + std::chrono::minutes(5);
+  const std::string token = sign_token(short_lived, kSecret);
+  EXPECT_EQ(verifier.verify(token).user_id, "rep_a");
+  EXPECT_EQ(verifier.verify(token).user_id, "rep_a") << "the second call is answered from memory";
+  clock.set(kNow + std::chrono::minutes(5));
+  EXPECT_EQ(code_of([&] { verifier.verify(token); }), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST(TokenTest, ARefusedTokenIsRefusedAgainAndManyTokensStayCorrect) {
+  const FixedClock clock(kNow);
+  const TokenVerifier verifier(kSecret, clock);
+  const std::string forged = sign_token(claims(Role::admin), std::string(40, 'x'));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    EXPECT_EQ(code_of([&] { verifier.verify(forged); }), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // More distinct tokens than the cache keeps: each still maps to its own caller.
+  for (std::size_t i = 0; i < TokenVerifier::kMaxCachedTokens + 10; ++i) {
+    auto user = claims(Role::rep);
+    user.user_id = "rep_" + std::to_string(i);
+    EXPECT_EQ(verifier.verify(sign_token(user, kSecret)).user_id, user.user_id);
+  }
+  auto first = claims(Role::rep);
+  first.user_id = "rep_0";
+  EXPECT_EQ(verifier.verify(sign_token(first, kSecret)).user_id, "rep_0");
+}
+
 TEST(TokenTest, RefusesAShortSecret) {
   const FixedClock clock(kNow);
   EXPECT_THROW(TokenVerifier("short", clock), std::invalid_argument);

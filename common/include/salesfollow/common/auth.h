@@ -10,8 +10,10 @@
 #include <grpcpp/server_context.h>
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "salesfollow/common/clock.h"
 
@@ -62,9 +64,23 @@ class TokenVerifier {
   Caller authenticate(const grpc::ServerContext& context) const;
   Caller verify(const std::string& token) const;
 
+  // Tokens whose signature and claims were verified are remembered (by the
+  // whole token text) so that a client's next calls skip the HMAC and the
+  // JSON parse; expiry is still judged by the clock on every call. At most
+  // this many are kept; when full, the cache starts over.
+  static constexpr std::size_t kMaxCachedTokens = 4096;
+
  private:
+  struct Verified {
+    Caller caller;
+    TimePoint expires_at;
+  };
+  Verified decode(const std::string& token) const;
+
   std::string secret_;
   const Clock& clock_;
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, Verified> cache_;
 };
 
 // Signs a token (for salesfollow-token, tests and the sample data).
