@@ -21,11 +21,11 @@ def main(path):
               f"{row['throughput']:,.0f} {row['unit']} | {lat['p50']:.2f} | {lat['p90']:.2f} | "
               f"{lat['p99']:.2f} | {lat['p999']:.2f} | {row['errors']} | {row.get('retries', 0)} |")
     print()
-    print("| scenario | target | figure | needs | verdict |")
-    print("|---|---|---|---|---|")
+    print("| scenario | target | figure | needs | verdict | note |")
+    print("|---|---|---|---|---|---|")
     for v in r["verdicts"]:
         print(f"| {v['scenario']} | {v['target']} | {v['figure']:.2f} | {v['threshold']:g} | "
-              f"{'met' if v['met'] else '**missed**'} |")
+              f"{'met' if v['met'] else '**missed**'} | {v.get('detail', '')} |")
     print()
     for name, m in r.get("memory_mb", {}).items():
         print(f"- {name}: idle {m['idle_rss_mb']:.1f} MB, peak under load {m['load_peak_rss_mb']:.1f} MB "
