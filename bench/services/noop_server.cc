@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   if (const std::string port = flag(argc, argv, "db-port", ""); !port.empty()) {
     salesfollow::DbConfig config;
     config.port = std::stoi(port);
-    config.pool_size = std::stoi(flag(argc, argv, "db-pool-size", "8"));
+    config.pool_size = std::stoi(flag(argc, argv, "db-pool-size", "16"));
     if (std::FILE* in = std::fopen(flag(argc, argv, "db-password-file", "").c_str(), "rb")) {
       char buffer[256];
       for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;) config.password.append(buffer, n);

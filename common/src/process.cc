@@ -129,7 +129,7 @@ void add_common_options(Options& options, const ProcessDefaults& defaults) {
   options.add({"db-user", "salesfollow", "database user"});
   options.add({"db-password", "", "database password (prefer --db-password-file)", true});
   options.add({"db-password-file", "", "file holding the database password (a Kubernetes Secret)"});
-  options.add({"db-pool-size", "8", "maximum number of database connections"});
+  options.add({"db-pool-size", "16", "maximum number of database connections"});
   options.add({"db-connect-timeout", "3s", "bound on opening a database connection"});
   options.add({"db-read-timeout", "30s", "bound on waiting for a database answer"});
   options.add({"db-write-timeout", "30s", "bound on sending to the database"});
