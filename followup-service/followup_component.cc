@@ -9,6 +9,9 @@ void add_followup_service_options(Options& options) {
   add_tls_client_options(options, "customer-service");
   options.add({"attachment-max-bytes", "20971520", "largest attachment accepted"});
   options.add({"reminder-scan-interval", "1s", "how often due plans become reminders"});
+  options.add({"overdue-gauge-interval", "1m",
+               "how often the scanner recounts the overdue follow-ups gauge (a scan of every "
+               "overdue plan)"});
   options.add({"reminder-heartbeat-interval", "15s",
                "idle WatchReminders streams get a heartbeat this often"});
   options.add({"clock-skew", "5m", "how far in the future a follow-up's time may be"});
@@ -31,6 +34,8 @@ FollowUpComponent::FollowUpComponent(ProcessContext& context) {
   settings.attachment_max_bytes = options.integer("attachment-max-bytes", 1, 1LL << 30);
   settings.poll_interval = options.duration("reminder-scan-interval", std::chrono::milliseconds(50),
                                             std::chrono::minutes(10));
+  const auto overdue_interval = options.duration(
+      "overdue-gauge-interval", std::chrono::milliseconds(50), std::chrono::hours(1));
   settings.heartbeat_interval = options.duration(
       "reminder-heartbeat-interval", std::chrono::milliseconds(100), std::chrono::minutes(10));
   settings.clock_skew =
@@ -49,7 +54,8 @@ FollowUpComponent::FollowUpComponent(ProcessContext& context) {
       FollowUpDeps{context.db, context.clock, context.calendar, *tokens_, *page_tokens_,
                    *customers_, *metrics_, settings});
   scanner_ = std::make_unique<ReminderScanner>(context.db, context.clock, context.calendar,
-                                               *service_, *metrics_, settings.poll_interval);
+                                               *service_, *metrics_, settings.poll_interval,
+                                               overdue_interval);
 }
 
 std::vector<ServiceBinding> FollowUpComponent::services() {

@@ -11,13 +11,15 @@ namespace salesfollow::followup_service {
 
 ReminderScanner::ReminderScanner(ConnectionPool& db, const Clock& clock,
                                  const TeamCalendar& calendar, FollowUpServiceImpl& service,
-                                 FollowUpMetrics& metrics, std::chrono::milliseconds interval)
+                                 FollowUpMetrics& metrics, std::chrono::milliseconds interval,
+                                 std::chrono::milliseconds overdue_interval)
     : db_(db),
       clock_(clock),
       calendar_(calendar),
       service_(service),
       metrics_(metrics),
-      interval_(interval) {}
+      interval_(interval),
+      overdue_interval_(overdue_interval) {}
 
 ReminderScanner::~ReminderScanner() { stop(); }
 
@@ -46,12 +48,19 @@ void ReminderScanner::scan_once() {
   try {
     const TimePoint now = clock_.now();
     const TimePoint today_start = calendar_.start_of_day(calendar_.local_date(now));
+    const auto started = std::chrono::steady_clock::now();
+    const bool count_overdue =
+        !overdue_refreshed_ || started - *overdue_refreshed_ >= overdue_interval_;
     const auto [created, overdue] = db_.run([&](soci::session& sql) {
       FollowUpRepository repository(sql);
       const int made = repository.create_due_reminders(now);
-      return std::make_pair(made, repository.overdue_by_owner(today_start));
+      return std::make_pair(made, count_overdue ? repository.overdue_by_owner(today_start)
+                                                : std::vector<std::pair<std::string, long long>>{});
     });
-    metrics_.set_overdue(overdue);
+    if (count_overdue) {
+      metrics_.set_overdue(overdue);
+      overdue_refreshed_ = started;
+    }
     if (created > 0) {
       log::info("reminders_due", {{"created", created}});
     }

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "followup_service.h"
@@ -16,7 +17,7 @@ class ReminderScanner {
  public:
   ReminderScanner(ConnectionPool& db, const Clock& clock, const TeamCalendar& calendar,
                   FollowUpServiceImpl& service, FollowUpMetrics& metrics,
-                  std::chrono::milliseconds interval);
+                  std::chrono::milliseconds interval, std::chrono::milliseconds overdue_interval);
   ~ReminderScanner();
   ReminderScanner(const ReminderScanner&) = delete;
   ReminderScanner& operator=(const ReminderScanner&) = delete;
@@ -33,6 +34,10 @@ class ReminderScanner {
   FollowUpServiceImpl& service_;
   FollowUpMetrics& metrics_;
   std::chrono::milliseconds interval_;
+  // The overdue gauge counts every overdue plan: refreshed on the first pass
+  // and then at most this often, not on every tick.
+  std::chrono::milliseconds overdue_interval_;
+  std::optional<std::chrono::steady_clock::time_point> overdue_refreshed_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -46,6 +46,28 @@ int import_customers(Context& c, const Invocation& in) {
   for (const auto& ignored : header.ignored)
     c.err() << "note: column '" << ignored << "' is not a customer field and is ignored\n";
 
+  // The file is read whole before the stream opens, so that the first
+  // message can announce how many rows follow (expected_rows: the service
+  // refuses a stream cut short by a message it could not parse). The rows are
+  // kept anyway, to write the rejected ones back with their reasons.
+  struct Row {
+    CsvRecord record;
+    v1::Customer customer;
+    std::size_t bytes_read;  // of the file, after this row (for the progress bar)
+  };
+  std::vector<Rejected> rejected;
+  std::vector<Row> valid;
+  std::size_t rows = 0;
+  while (auto record = reader.next()) {
+    ++rows;
+    auto row = customer_from_record(header, *record);
+    if (!row.customer) {
+      rejected.push_back({record->line, row.error, record->fields});
+    } else {
+      valid.push_back({std::move(*record), std::move(*row.customer), reader.bytes_read()});
+    }
+  }
+
   auto context = c.call(true);
   // A generous deadline: the service answers once, after the last row.
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
@@ -54,11 +76,10 @@ int import_customers(Context& c, const Invocation& in) {
   v1::ImportCustomersRequest settings;
   settings.set_request_id(request_id(in));
   settings.set_allow_duplicates(in.has("allow-duplicates"));
+  settings.set_expected_rows(static_cast<std::int64_t>(valid.size()));
   bool open = writer->Write(settings);
 
-  std::vector<Rejected> rejected;
   std::vector<CsvRecord> sent;  // stream row n (1-based) = sent[n - 1]
-  std::size_t rows = 0;
   Progress progress(c.err(), c.terminal(), size_error ? 0 : static_cast<std::size_t>(total));
   const bool show_progress = !in.has("no-progress");
   v1::ImportCustomersRequest batch;
@@ -67,18 +88,13 @@ int import_customers(Context& c, const Invocation& in) {
     open = writer->Write(batch);
     batch.Clear();
   };
-  while (auto record = reader.next()) {
-    ++rows;
-    auto row = customer_from_record(header, *record);
-    if (!row.customer) {
-      rejected.push_back({record->line, row.error, record->fields});
-    } else {
-      *batch.add_customers() = std::move(*row.customer);
-      sent.push_back(std::move(*record));
-      if (static_cast<std::size_t>(batch.customers_size()) >= kBatchRows) flush();
-    }
-    if (show_progress) progress.update(rows, reader.bytes_read());
+  for (auto& row : valid) {
+    *batch.add_customers() = std::move(row.customer);
+    sent.push_back(std::move(row.record));
+    if (static_cast<std::size_t>(batch.customers_size()) >= kBatchRows) flush();
+    if (show_progress) progress.update(sent.size(), row.bytes_read);
   }
+  valid.clear();
   flush();
   writer->WritesDone();
   // The service answers once, after the last row: say what the wait is for.

@@ -36,8 +36,6 @@ class CommandFailed : public std::runtime_error {
 
 // The exit code for a gRPC status code (exit_codes.h).
 int exit_code_for(grpc::StatusCode code);
-// "NOT_FOUND", ...
-std::string status_code_name(grpc::StatusCode code);
 // "NOT_FOUND: customer customers/9 does not exist (field: name)": the
 // service's message, the reason's field when the status carries one.
 std::string describe_status(const grpc::Status& status);

@@ -154,6 +154,14 @@ int main(int argc, char** argv) {
   grpc::ResourceQuota quota("bench-noop");
   quota.SetMaxThreads(max_threads);
   builder.SetResourceQuota(quota);
+  // The sync server's polling threads (process.cc sets the same; the flags
+  // are for the experiment of docs/PERFORMANCE.md, finding 2).
+  if (const std::string n = flag(argc, argv, "min-pollers", ""); !n.empty()) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, std::stoi(n));
+  }
+  if (const std::string n = flag(argc, argv, "max-pollers", ""); !n.empty()) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, std::stoi(n));
+  }
   builder.RegisterService(&service);
   // --observer=1: add the services' observing interceptor (metrics, one JSON
   // log line per call to stdout) - an experiment, not part of the floor.

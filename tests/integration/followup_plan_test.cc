@@ -335,6 +335,21 @@ TEST_F(DueListTest, APlanFollowsItsCustomerToTheNewOwnerAndTeam) {
                           "p.customer_id WHERE p.owner_id <> c.owner_id OR p.team_id <> c.team_id"),
             0);
   EXPECT_EQ(system::count(sys().db(), "SELECT COUNT(*) FROM follow_up_plans"), 3);
+
+  // The overdue gauge counts by the plans' owners, without deleted customers.
+  EXPECT_EQ(
+      sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_b"}}, 1.0, seconds(5)),
+      1.0);
+  EXPECT_EQ(
+      sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_a"}}, 1.0, seconds(5)),
+      1.0);
+  ASSERT_TRUE(sys().delete_customer(kRepA, stays.name()).ok());
+  EXPECT_EQ(
+      sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_a"}}, 0.0, seconds(5)),
+      0.0);
+  EXPECT_EQ(
+      sys().wait_for_metric("salesfollow_overdue_followups", {{"owner", "rep_b"}}, 1.0, seconds(5)),
+      1.0);
 }
 
 // ------------------------------------------------------------ stalled

@@ -268,7 +268,8 @@ void FollowUpSystem::stop_customer_service() {
 void FollowUpSystem::start_followup_service() {
   std::vector<std::string> args = {
       "--customer-service-address=127.0.0.1:" + std::to_string(customer_port_),
-      "--test-clock-file=" + clock_.path().string(), "--reminder-scan-interval=200ms"};
+      "--test-clock-file=" + clock_.path().string(), "--reminder-scan-interval=200ms",
+      "--overdue-gauge-interval=200ms"};
   args.insert(args.end(), followup_args_.begin(), followup_args_.end());
   followup_process_ = std::make_unique<ServiceProcess>(FOLLOWUP_SERVICE_BIN, db_, args);
   require_serving(*followup_process_, "followup-service");
