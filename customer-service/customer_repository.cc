@@ -156,8 +156,7 @@ std::vector<std::uint64_t> CustomerRepository::insert_many(
     statement += values_tuple(customers[i], q);
   }
   sql_ << statement;
-  long long first_id = 0;
-  sql_ << "SELECT LAST_INSERT_ID()", soci::into(first_id);
+  const auto first_id = static_cast<long long>(last_insert_id(sql_));
   // One multi-row INSERT gets consecutive ids from InnoDB for a "simple
   // insert" (row count known up front) in every auto-increment lock mode;
   // verify it anyway so a surprise cannot attach tags to the wrong rows.
@@ -243,8 +242,7 @@ void CustomerRepository::update(const CustomerRecord& c, bool tags_changed) {
 
 std::uint64_t CustomerRepository::append_stage_event(const StageEventRecord& event) {
   append_stage_events({event});
-  long long id = 0;
-  sql_ << "SELECT LAST_INSERT_ID()", soci::into(id);
+  const auto id = static_cast<long long>(last_insert_id(sql_));
   return static_cast<std::uint64_t>(id);
 }
 

@@ -249,8 +249,7 @@ grpc::Status DictionaryServiceImpl::CreateTalkTrack(grpc::ServerContext* context
              "VALUES (:question, :answer, :author, :now, :now2)",
           soci::use(request->talk_track().question()), soci::use(request->talk_track().answer()),
           soci::use(caller.user_id), soci::use(now), soci::use(now);
-      long long id = 0;
-      sql << "SELECT LAST_INSERT_ID()", soci::into(id);
+      const auto id = static_cast<long long>(last_insert_id(sql));
       write_tags(sql, id, request->talk_track());
       auto track = load_track(sql, id);
       transaction.commit();

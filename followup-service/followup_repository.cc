@@ -113,8 +113,7 @@ std::uint64_t FollowUpRepository::insert_follow_up(const FollowUpRow& f) {
       soci::use(f.follower_id), soci::use(f.logger_id), soci::use(f.channel), soci::use(f.scenario),
       soci::use(f.content), soci::use(f.feedback), soci::use(f.next_action),
       soci::use(f.stage_after), soci::use(f.stage_event), soci::use(f.revision);
-  long long id = 0;
-  sql_ << "SELECT LAST_INSERT_ID()", soci::into(id);
+  const auto id = static_cast<long long>(last_insert_id(sql_));
   return static_cast<std::uint64_t>(id);
 }
 
@@ -442,8 +441,7 @@ std::uint64_t FollowUpRepository::insert_attachment(const AttachmentRow& a) {
           ":sha, :uploader, :at)",
       soci::use(follow_up), soci::use(customer), soci::use(a.file_name), soci::use(a.content_type),
       soci::use(size), soci::use(a.sha256), soci::use(a.uploader_id), soci::use(at);
-  long long id = 0;
-  sql_ << "SELECT LAST_INSERT_ID()", soci::into(id);
+  const auto id = static_cast<long long>(last_insert_id(sql_));
   return static_cast<std::uint64_t>(id);
 }
 

@@ -315,8 +315,7 @@ std::optional<v1::ReportRun> ReportRunner::run(const PassRequest& request,
          "error) "
          "VALUES (:at, :trigger, 0, 0, '')",
       soci::use(started_text), soci::use(request.trigger);
-  long long run_id = 0;
-  sql << "SELECT LAST_INSERT_ID()", soci::into(run_id);
+  const auto run_id = static_cast<long long>(last_insert_id(sql));
 
   v1::ReportRun record;
   record.set_name(fmt::format("reportRuns/{}", run_id));

@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <cstdio>
@@ -154,14 +155,12 @@ int main(int argc, char** argv) {
   grpc::ResourceQuota quota("bench-noop");
   quota.SetMaxThreads(max_threads);
   builder.SetResourceQuota(quota);
-  // The sync server's polling threads (process.cc sets the same; the flags
-  // are for the experiment of docs/PERFORMANCE.md, finding 2).
-  if (const std::string n = flag(argc, argv, "min-pollers", ""); !n.empty()) {
-    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, std::stoi(n));
-  }
-  if (const std::string n = flag(argc, argv, "max-pollers", ""); !n.empty()) {
-    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, std::stoi(n));
-  }
+  // The sync server's polling threads, with process.cc's defaults.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+                              std::stoi(flag(argc, argv, "min-pollers", "4")));
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+      std::stoi(flag(argc, argv, "max-pollers", std::to_string(std::max(1, max_threads / 2)))));
   builder.RegisterService(&service);
   // --observer=1: add the services' observing interceptor (metrics, one JSON
   // log line per call to stdout) - an experiment, not part of the floor.

@@ -195,7 +195,7 @@ class CreateFloor : public Worker {
       if (!p.contact().phone().empty()) probe("phone_bidx", fake_hex(gen, 32));
       if (!p.contact().email().empty()) probe("email_bidx", fake_hex(gen, 32));
       db_.exec(kInsertCustomer + values_tuple(db_, gen, p, rep_, now));
-      const auto id = std::stoull(db_.one("SELECT LAST_INSERT_ID()"));
+      const auto id = db_.last_insert_id();
       std::string tags;
       for (const auto& tag : p.need_tags()) {
         tags += fmt::format("{}({}, {})", tags.empty() ? "" : ",", id, db_.quote(tag));
@@ -206,7 +206,7 @@ class CreateFloor : public Worker {
                            "VALUES ({}, NULL, 1, 'created', NULL, '', {}, {}, {}, {})",
                            id, db_.quote(rep_.user), db_.quote(rep_.user), db_.quote(rep_.team),
                            db_.quote(now)));
-      db_.one("SELECT LAST_INSERT_ID()");
+      db_.last_insert_id();
       db_.exec(fmt::format("INSERT INTO owner_events (customer_id, from_owner, to_owner, "
                            "from_team, to_team, reason, actor_id, created_at) VALUES ({}, NULL, "
                            "{}, NULL, {}, 'created', {}, {})",

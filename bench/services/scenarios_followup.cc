@@ -175,7 +175,7 @@ class LogFloor : public Worker {
           db_.quote("电话沟通需求细节"), db_.quote(gen.follow_up_content()),
           db_.quote("客户对方案比较满意，希望下周给出正式报价。"),
           db_.quote("3天内发送3个参考案例"), stage_after, db_.quote(stage_event)));
-      db_.one("SELECT LAST_INSERT_ID()");
+      db_.last_insert_id();
       db_.exec(fmt::format("INSERT INTO customer_activity (customer_id, last_follow_up_at) VALUES "
                            "({}, {}) ON DUPLICATE KEY UPDATE last_follow_up_at = GREATEST("
                            "last_follow_up_at, VALUES(last_follow_up_at))", id, happened));
@@ -230,7 +230,7 @@ class LogFloor : public Worker {
                            "VALUES ({}, {}, {}, {}, NULL, '', {}, {}, {}, {})",
                            id, from, target, db_.quote("客户认可方案，进入下一阶段"),
                            db_.quote(rep.user), db_.quote(rep.user), db_.quote(rep.team), now));
-      const auto event = db_.one("SELECT LAST_INSERT_ID()");
+      const auto event = std::to_string(db_.last_insert_id());
       db_.exec("UPDATE idempotency_keys SET response = " + db_.quote(fake_sealed(gen, 700)) +
                " WHERE method = 'ChangeCustomerStage' AND request_id = " + crid);
       db_.exec("COMMIT");

@@ -39,4 +39,9 @@ std::string sql_quote(soci::session& sql, const std::string& value) {
   return "'" + escaped + "'";
 }
 
+std::uint64_t last_insert_id(soci::session& sql) {
+  auto* backend = static_cast<soci::mysql_session_backend*>(sql.get_backend());  // NOLINT
+  return mysql_insert_id(backend->conn_);
+}
+
 }  // namespace salesfollow

@@ -45,6 +45,10 @@ struct CommonConfig {
   std::chrono::milliseconds startup_timeout{};
   int max_message_bytes = 0;
   int grpc_max_threads = 0;
+  // The sync server's polling threads: fewer idle pollers than the minimum
+  // start a thread, more than the maximum end one.
+  int grpc_min_pollers = 0;
+  int grpc_max_pollers = 0;
   bool migrate_on_start = false;
   std::string test_clock_file;
   log::Level log_level = log::Level::info;

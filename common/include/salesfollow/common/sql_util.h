@@ -3,6 +3,7 @@
 
 #include <soci/soci.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,12 @@ void for_each_row(soci::session& sql, const std::string& query, SqlParams params
   statement.execute(false);
   while (statement.fetch()) each(row);
 }
+
+// The AUTO_INCREMENT id of the session's last INSERT (for a multi-row INSERT,
+// its first row), read from the client library (mysql_insert_id) instead of a
+// "SELECT LAST_INSERT_ID()" round trip. Call it right after the INSERT: the
+// next statement resets it.
+std::uint64_t last_insert_id(soci::session& sql);
 
 // A quoted SQL literal escaped by the connection (mysql_real_escape_string),
 // for multi-row statements that SOCI's binding would send row by row.
