@@ -98,7 +98,7 @@ start_process customer-service "$build/customer-service/customer-service" \
   "${grpc[customer-service]}" "${metrics[customer-service]}"
 start_process followup-service "$build/followup-service/followup-service" \
   "${grpc[followup-service]}" "${metrics[followup-service]}" \
-  --customer-service-address="127.0.0.1:${grpc[customer-service]}"
+  --customer-service-address="127.0.0.1:${grpc[customer-service]}" --overdue-gauge-interval=1s
 start_process report-worker "$build/report-worker/report-worker" \
   "${grpc[report-worker]}" "${metrics[report-worker]}" --run-interval=2s
 
