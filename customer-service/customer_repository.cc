@@ -25,11 +25,6 @@ const std::string& customer_columns() {
   return columns;
 }
 
-std::optional<std::string> optional_text(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
-  return row.get<std::string>(i);
-}
-
 std::vector<std::string> split_tags(const std::string& joined) {
   std::vector<std::string> tags;
   std::stringstream in(joined);
@@ -39,51 +34,43 @@ std::vector<std::string> split_tags(const std::string& joined) {
   return tags;
 }
 
-CustomerRecord record_from_row(const soci::row& row) {
+CustomerRecord record_from_row(const TextRow& row) {
   CustomerRecord c;
   std::size_t i = 0;
-  c.id = static_cast<std::uint64_t>(integer_at(row, i++));
-  c.display_name = text_at(row, i++);
-  c.name_key = text_at(row, i++);
-  c.industry = text_at(row, i++);
-  c.source = text_at(row, i++);
-  c.contact.name_enc = text_at(row, i++);
-  c.contact.name_masked = text_at(row, i++);
-  c.contact.title = text_at(row, i++);
-  c.contact.phone_enc = optional_text(row, i++);
-  c.contact.phone_masked = optional_text(row, i++);
-  c.contact.phone_bidx = optional_text(row, i++);
-  c.contact.email_enc = optional_text(row, i++);
-  c.contact.email_masked = optional_text(row, i++);
-  c.contact.email_bidx = optional_text(row, i++);
-  c.contact.wechat_enc = optional_text(row, i++);
-  c.contact.wechat_masked = optional_text(row, i++);
-  c.first_contact_date = text_at(row, i++);
-  c.need_description = text_at(row, i++);
-  c.company_size = text_at(row, i++);
-  c.notes = text_at(row, i++);
-  c.owner_id = text_at(row, i++);
-  c.team_id = text_at(row, i++);
-  c.stage = static_cast<int>(integer_at(row, i++));
-  c.stage_changed_at = from_micros(integer_at(row, i++));
-  c.deleted = integer_at(row, i++) != 0;
-  if (row.get_indicator(i) != soci::i_null) c.deleted_at = from_micros(integer_at(row, i));
+  c.id = static_cast<std::uint64_t>(row.integer(i++));
+  c.display_name = row.text(i++);
+  c.name_key = row.text(i++);
+  c.industry = row.text(i++);
+  c.source = row.text(i++);
+  c.contact.name_enc = row.text(i++);
+  c.contact.name_masked = row.text(i++);
+  c.contact.title = row.text(i++);
+  c.contact.phone_enc = row.optional_text(i++);
+  c.contact.phone_masked = row.optional_text(i++);
+  c.contact.phone_bidx = row.optional_text(i++);
+  c.contact.email_enc = row.optional_text(i++);
+  c.contact.email_masked = row.optional_text(i++);
+  c.contact.email_bidx = row.optional_text(i++);
+  c.contact.wechat_enc = row.optional_text(i++);
+  c.contact.wechat_masked = row.optional_text(i++);
+  c.first_contact_date = row.text(i++);
+  c.need_description = row.text(i++);
+  c.company_size = row.text(i++);
+  c.notes = row.text(i++);
+  c.owner_id = row.text(i++);
+  c.team_id = row.text(i++);
+  c.stage = static_cast<int>(row.integer(i++));
+  c.stage_changed_at = from_micros(row.integer(i++));
+  c.deleted = row.integer(i++) != 0;
+  if (!row.is_null(i)) c.deleted_at = from_micros(row.integer(i));
   ++i;
-  c.created_by = text_at(row, i++);
-  c.created_at = from_micros(integer_at(row, i++));
-  c.updated_at = from_micros(integer_at(row, i++));
-  c.version = static_cast<std::uint32_t>(integer_at(row, i++));
-  c.need_tags = split_tags(text_at(row, i++));
+  c.created_by = row.text(i++);
+  c.created_at = from_micros(row.integer(i++));
+  c.updated_at = from_micros(row.integer(i++));
+  c.version = static_cast<std::uint32_t>(row.integer(i++));
+  c.need_tags = split_tags(row.text(i++));
   return c;
 }
-
-// SOCI keeps references to bound values: keep them alive in a stable container.
-struct Binder {
-  std::vector<std::pair<std::string, std::string>> params;
-  void bind(soci::statement& statement) {
-    for (auto& [name, value] : params) statement.exchange(soci::use(value, name));
-  }
-};
 
 }  // namespace
 
@@ -94,16 +81,9 @@ std::string CustomerRepository::quote(const std::string& value) const {
 std::vector<CustomerRecord> CustomerRepository::load_rows(
     const std::string& where_and_order,
     const std::vector<std::pair<std::string, std::string>>& params) {
-  Binder binder{params};
-  soci::row row;
-  soci::statement statement =
-      (sql_.prepare << "SELECT " << customer_columns() << " FROM customers c " << where_and_order);
-  binder.bind(statement);
-  statement.exchange(soci::into(row));
-  statement.define_and_bind();
-  statement.execute(false);
   std::vector<CustomerRecord> records;
-  while (statement.fetch()) records.push_back(record_from_row(row));
+  for_each_text_row(sql_, "SELECT " + customer_columns() + " FROM customers c " + where_and_order,
+                    params, [&](const TextRow& row) { records.push_back(record_from_row(row)); });
   return records;
 }
 
