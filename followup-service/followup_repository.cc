@@ -20,23 +20,23 @@ const std::string& follow_up_columns() {
   return columns;
 }
 
-FollowUpRow follow_up_from(const soci::row& row) {
+FollowUpRow follow_up_from(const TextRow& row) {
   FollowUpRow f;
-  f.id = static_cast<std::uint64_t>(integer_at(row, 0));
-  f.customer_id = static_cast<std::uint64_t>(integer_at(row, 1));
-  f.happened_at = from_micros(integer_at(row, 2));
-  f.logged_at = from_micros(integer_at(row, 3));
-  f.late = integer_at(row, 4) != 0;
-  f.follower_id = text_at(row, 5);
-  f.logger_id = text_at(row, 6);
-  f.channel = static_cast<int>(integer_at(row, 7));
-  f.scenario = text_at(row, 8);
-  f.content = text_at(row, 9);
-  f.feedback = text_at(row, 10);
-  f.next_action = text_at(row, 11);
-  f.stage_after = static_cast<int>(integer_at(row, 12));
-  f.stage_event = text_at(row, 13);
-  f.revision = static_cast<int>(integer_at(row, 14));
+  f.id = static_cast<std::uint64_t>(row.integer(0));
+  f.customer_id = static_cast<std::uint64_t>(row.integer(1));
+  f.happened_at = from_micros(row.integer(2));
+  f.logged_at = from_micros(row.integer(3));
+  f.late = row.integer(4) != 0;
+  f.follower_id = row.text(5);
+  f.logger_id = row.text(6);
+  f.channel = static_cast<int>(row.integer(7));
+  f.scenario = row.text(8);
+  f.content = row.text(9);
+  f.feedback = row.text(10);
+  f.next_action = row.text(11);
+  f.stage_after = static_cast<int>(row.integer(12));
+  f.stage_event = row.text(13);
+  f.revision = static_cast<int>(row.integer(14));
   return f;
 }
 
@@ -50,17 +50,16 @@ const std::string& plan_columns() {
   return columns;
 }
 
-PlanRow plan_from(const soci::row& row, std::size_t first = 0) {
+PlanRow plan_from(const TextRow& row, std::size_t first = 0) {
   PlanRow p;
-  p.customer_id = static_cast<std::uint64_t>(integer_at(row, first));
-  if (row.get_indicator(first + 1) != soci::i_null)
-    p.plan_at = from_micros(integer_at(row, first + 1));
-  p.action = text_at(row, first + 2);
-  p.recommended = integer_at(row, first + 3) != 0;
-  p.planner_id = text_at(row, first + 4);
-  p.display_name = text_at(row, first + 5);
-  p.owner_id = text_at(row, first + 6);
-  p.stage = static_cast<int>(integer_at(row, first + 7));
+  p.customer_id = static_cast<std::uint64_t>(row.integer(first));
+  if (!row.is_null(first + 1)) p.plan_at = from_micros(row.integer(first + 1));
+  p.action = row.text(first + 2);
+  p.recommended = row.integer(first + 3) != 0;
+  p.planner_id = row.text(first + 4);
+  p.display_name = row.text(first + 5);
+  p.owner_id = row.text(first + 6);
+  p.stage = static_cast<int>(row.integer(first + 7));
   return p;
 }
 
@@ -84,18 +83,18 @@ std::string FollowUpRepository::scope_sql(const ListScope& scope, Params& params
 
 std::optional<CustomerView> FollowUpRepository::customer(std::uint64_t id) {
   std::optional<CustomerView> found;
-  for_each_row(sql_,
-               "SELECT id, display_name, owner_id, team_id, DATE_FORMAT(first_contact_date, "
-               "'%Y-%m-%d'), stage, deleted FROM customers WHERE id = :id",
-               {{"id", id_text(id)}}, [&](const soci::row& row) {
-                 found = CustomerView{static_cast<std::uint64_t>(integer_at(row, 0)),
-                                      text_at(row, 1),
-                                      text_at(row, 2),
-                                      text_at(row, 3),
-                                      text_at(row, 4),
-                                      static_cast<int>(integer_at(row, 5)),
-                                      integer_at(row, 6) != 0};
-               });
+  for_each_text_row(sql_,
+                    "SELECT id, display_name, owner_id, team_id, DATE_FORMAT(first_contact_date, "
+                    "'%Y-%m-%d'), stage, deleted FROM customers WHERE id = :id",
+                    {{"id", id_text(id)}}, [&](const TextRow& row) {
+                      found = CustomerView{static_cast<std::uint64_t>(row.integer(0)),
+                                           row.text(1),
+                                           row.text(2),
+                                           row.text(3),
+                                           row.text(4),
+                                           static_cast<int>(row.integer(5)),
+                                           row.integer(6) != 0};
+                    });
   return found;
 }
 
@@ -119,10 +118,11 @@ std::uint64_t FollowUpRepository::insert_follow_up(const FollowUpRow& f) {
 
 std::optional<FollowUpRow> FollowUpRepository::follow_up(std::uint64_t id, bool for_update) {
   std::optional<FollowUpRow> found;
-  for_each_row(sql_,
-               "SELECT " + follow_up_columns() + " FROM follow_ups WHERE id = :id" +
-                   (for_update ? " FOR UPDATE" : ""),
-               {{"id", id_text(id)}}, [&](const soci::row& row) { found = follow_up_from(row); });
+  for_each_text_row(sql_,
+                    "SELECT " + follow_up_columns() + " FROM follow_ups WHERE id = :id" +
+                        (for_update ? " FOR UPDATE" : ""),
+                    {{"id", id_text(id)}},
+                    [&](const TextRow& row) { found = follow_up_from(row); });
   return found;
 }
 
@@ -138,11 +138,12 @@ std::vector<FollowUpRow> FollowUpRepository::follow_ups_of(
     params.emplace_back("b3", id_text(before->second));
   }
   std::vector<FollowUpRow> rows;
-  for_each_row(sql_,
-               fmt::format("SELECT {} FROM follow_ups WHERE {} ORDER BY happened_at DESC, id DESC "
-                           "LIMIT {}",
-                           follow_up_columns(), where, limit),
-               params, [&](const soci::row& row) { rows.push_back(follow_up_from(row)); });
+  for_each_text_row(
+      sql_,
+      fmt::format("SELECT {} FROM follow_ups WHERE {} ORDER BY happened_at DESC, id DESC "
+                  "LIMIT {}",
+                  follow_up_columns(), where, limit),
+      params, [&](const TextRow& row) { rows.push_back(follow_up_from(row)); });
   return rows;
 }
 
@@ -169,14 +170,14 @@ void FollowUpRepository::insert_amendment(std::uint64_t follow_up_id, const Amen
 
 std::vector<AmendmentRow> FollowUpRepository::amendments(std::uint64_t follow_up_id) {
   std::vector<AmendmentRow> rows;
-  for_each_row(
+  for_each_text_row(
       sql_,
       "SELECT revision, amended_by, " + micros_of("amended_at") +
           ", reason, changes FROM follow_up_amendments WHERE follow_up_id = :id ORDER BY "
           "revision",
-      {{"id", id_text(follow_up_id)}}, [&](const soci::row& row) {
-        rows.push_back({static_cast<int>(integer_at(row, 0)), text_at(row, 1),
-                        from_micros(integer_at(row, 2)), text_at(row, 3), text_at(row, 4)});
+      {{"id", id_text(follow_up_id)}}, [&](const TextRow& row) {
+        rows.push_back({static_cast<int>(row.integer(0)), row.text(1), from_micros(row.integer(2)),
+                        row.text(3), row.text(4)});
       });
   return rows;
 }
@@ -192,12 +193,12 @@ void FollowUpRepository::touch_activity(std::uint64_t customer_id, TimePoint hap
 
 std::optional<PlanRow> FollowUpRepository::plan(std::uint64_t customer_id) {
   std::optional<PlanRow> found;
-  for_each_row(sql_,
-               "SELECT " + plan_columns() +
-                   " FROM customers c JOIN follow_up_plans p ON p.customer_id = c.id WHERE c.id "
-                   "= :id",
-               {{"id", id_text(customer_id)}},
-               [&](const soci::row& row) { found = plan_from(row); });
+  for_each_text_row(
+      sql_,
+      "SELECT " + plan_columns() +
+          " FROM customers c JOIN follow_up_plans p ON p.customer_id = c.id WHERE c.id "
+          "= :id",
+      {{"id", id_text(customer_id)}}, [&](const TextRow& row) { found = plan_from(row); });
   return found;
 }
 
@@ -231,18 +232,19 @@ void FollowUpRepository::clear_plan(std::uint64_t customer_id) {
 std::optional<std::pair<Cadence, std::pair<std::string, TimePoint>>>
 FollowUpRepository::stored_policy(const std::string& team_id) {
   std::optional<std::pair<Cadence, std::pair<std::string, TimePoint>>> found;
-  for_each_row(sql_,
-               "SELECT potential_days, intention_days, high_intention_days, won_days, lost_days, "
-               "stalled_factor, updated_by, " +
-                   micros_of("updated_at") + " FROM cadence_policies WHERE team_id = :team",
-               {{"team", team_id}}, [&](const soci::row& row) {
-                 Cadence cadence;
-                 for (std::size_t i = 0; i < 5; ++i) {
-                   cadence.days.at(i + 1) = static_cast<int>(integer_at(row, i));
-                 }
-                 cadence.stalled_factor = static_cast<int>(integer_at(row, 5));
-                 found = {cadence, {text_at(row, 6), from_micros(integer_at(row, 7))}};
-               });
+  for_each_text_row(
+      sql_,
+      "SELECT potential_days, intention_days, high_intention_days, won_days, lost_days, "
+      "stalled_factor, updated_by, " +
+          micros_of("updated_at") + " FROM cadence_policies WHERE team_id = :team",
+      {{"team", team_id}}, [&](const TextRow& row) {
+        Cadence cadence;
+        for (std::size_t i = 0; i < 5; ++i) {
+          cadence.days.at(i + 1) = static_cast<int>(row.integer(i));
+        }
+        cadence.stalled_factor = static_cast<int>(row.integer(5));
+        found = {cadence, {row.text(6), from_micros(row.integer(7))}};
+      });
   return found;
 }
 
@@ -268,9 +270,9 @@ void FollowUpRepository::save_policy(const std::string& team_id, const Cadence& 
 
 std::optional<int> FollowUpRepository::customer_override(std::uint64_t customer_id) {
   std::optional<int> days;
-  for_each_row(sql_, "SELECT interval_days FROM customer_cadences WHERE customer_id = :id",
-               {{"id", id_text(customer_id)}},
-               [&](const soci::row& row) { days = static_cast<int>(integer_at(row, 0)); });
+  for_each_text_row(sql_, "SELECT interval_days FROM customer_cadences WHERE customer_id = :id",
+                    {{"id", id_text(customer_id)}},
+                    [&](const TextRow& row) { days = static_cast<int>(row.integer(0)); });
   return days;
 }
 
@@ -305,11 +307,11 @@ std::vector<PlanRow> FollowUpRepository::due_plans(
     params.emplace_back("a3", id_text(after->second));
   }
   std::vector<PlanRow> rows;
-  for_each_row(sql_,
-               fmt::format("SELECT {} FROM follow_up_plans p JOIN customers c ON c.id = "
-                           "p.customer_id WHERE {} ORDER BY p.plan_at, p.customer_id LIMIT {}",
-                           plan_columns(), where, limit),
-               params, [&](const soci::row& row) { rows.push_back(plan_from(row)); });
+  for_each_text_row(sql_,
+                    fmt::format("SELECT {} FROM follow_up_plans p JOIN customers c ON c.id = "
+                                "p.customer_id WHERE {} ORDER BY p.plan_at, p.customer_id LIMIT {}",
+                                plan_columns(), where, limit),
+                    params, [&](const TextRow& row) { rows.push_back(plan_from(row)); });
   return rows;
 }
 
@@ -319,7 +321,7 @@ std::vector<ActivityRow> FollowUpRepository::open_customers(const ListScope& sco
   const std::string where =
       "c.deleted = 0 AND c.stage IN (1, 2, 3) AND c.id > :after" + scope_sql(scope, params);
   std::vector<ActivityRow> rows;
-  for_each_row(
+  for_each_text_row(
       sql_,
       fmt::format("SELECT c.id, c.display_name, c.owner_id, c.team_id, "
                   "DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.stage, {}, cc.interval_days "
@@ -327,19 +329,17 @@ std::vector<ActivityRow> FollowUpRepository::open_customers(const ListScope& sco
                   "LEFT JOIN customer_cadences cc ON cc.customer_id = c.id WHERE {} "
                   "ORDER BY c.id LIMIT {}",
                   micros_of("a.last_follow_up_at"), where, limit),
-      params, [&](const soci::row& row) {
+      params, [&](const TextRow& row) {
         ActivityRow a;
-        a.customer = {static_cast<std::uint64_t>(integer_at(row, 0)),
-                      text_at(row, 1),
-                      text_at(row, 2),
-                      text_at(row, 3),
-                      text_at(row, 4),
-                      static_cast<int>(integer_at(row, 5)),
+        a.customer = {static_cast<std::uint64_t>(row.integer(0)),
+                      row.text(1),
+                      row.text(2),
+                      row.text(3),
+                      row.text(4),
+                      static_cast<int>(row.integer(5)),
                       false};
-        if (row.get_indicator(6) != soci::i_null)
-          a.last_follow_up_at = from_micros(integer_at(row, 6));
-        if (row.get_indicator(7) != soci::i_null)
-          a.override_days = static_cast<int>(integer_at(row, 7));
+        if (!row.is_null(6)) a.last_follow_up_at = from_micros(row.integer(6));
+        if (!row.is_null(7)) a.override_days = static_cast<int>(row.integer(7));
         rows.push_back(std::move(a));
       });
   return rows;
@@ -359,11 +359,11 @@ std::vector<PlanRow> FollowUpRepository::high_intent(
     params.emplace_back("a3", id_text(after->second));
   }
   std::vector<PlanRow> rows;
-  for_each_row(sql_,
-               fmt::format("SELECT {} FROM customers c LEFT JOIN follow_up_plans p ON "
-                           "p.customer_id = c.id WHERE {} ORDER BY {}, c.id LIMIT {}",
-                           plan_columns(), where, key, limit),
-               params, [&](const soci::row& row) { rows.push_back(plan_from(row)); });
+  for_each_text_row(sql_,
+                    fmt::format("SELECT {} FROM customers c LEFT JOIN follow_up_plans p ON "
+                                "p.customer_id = c.id WHERE {} ORDER BY {}, c.id LIMIT {}",
+                                plan_columns(), where, key, limit),
+                    params, [&](const TextRow& row) { rows.push_back(plan_from(row)); });
   return rows;
 }
 
@@ -390,18 +390,18 @@ std::vector<ReminderRow> FollowUpRepository::reminders_after(const CustomerScope
   const std::string where =
       "r.id > :after AND r.due_at >= :since AND c.deleted = 0" + scope_sql({scope, ""}, params);
   std::vector<ReminderRow> rows;
-  for_each_row(sql_,
-               fmt::format("SELECT r.id, {}, c.id, {}, r.action, 0, '', c.display_name, "
-                           "c.owner_id, c.stage FROM reminders r JOIN customers c ON c.id = "
-                           "r.customer_id WHERE {} ORDER BY r.id LIMIT {}",
-                           micros_of("r.due_at"), micros_of("r.plan_at"), where, limit),
-               params, [&](const soci::row& row) {
-                 ReminderRow r;
-                 r.id = static_cast<std::uint64_t>(integer_at(row, 0));
-                 r.due_at = from_micros(integer_at(row, 1));
-                 r.plan = plan_from(row, 2);
-                 rows.push_back(std::move(r));
-               });
+  for_each_text_row(sql_,
+                    fmt::format("SELECT r.id, {}, c.id, {}, r.action, 0, '', c.display_name, "
+                                "c.owner_id, c.stage FROM reminders r JOIN customers c ON c.id = "
+                                "r.customer_id WHERE {} ORDER BY r.id LIMIT {}",
+                                micros_of("r.due_at"), micros_of("r.plan_at"), where, limit),
+                    params, [&](const TextRow& row) {
+                      ReminderRow r;
+                      r.id = static_cast<std::uint64_t>(row.integer(0));
+                      r.due_at = from_micros(row.integer(1));
+                      r.plan = plan_from(row, 2);
+                      rows.push_back(std::move(r));
+                    });
   return rows;
 }
 
@@ -413,17 +413,17 @@ std::vector<std::pair<std::string, long long>> FollowUpRepository::overdue_by_ow
   // customers (docs/PERFORMANCE.md, services finding 8).
   const std::string at = to_sql_datetime(before);
   std::map<std::string, long long> by_owner;
-  for_each_row(sql_,
-               "SELECT p.owner_id, COUNT(*) FROM follow_up_plans p WHERE p.plan_at < :before "
-               "GROUP BY p.owner_id",
-               {{"before", at}},
-               [&](const soci::row& row) { by_owner[text_at(row, 0)] += integer_at(row, 1); });
-  for_each_row(sql_,
-               "SELECT p.owner_id, COUNT(*) FROM customers c JOIN follow_up_plans p ON "
-               "p.customer_id = c.id WHERE c.deleted = 1 AND p.plan_at < :before GROUP BY "
-               "p.owner_id",
-               {{"before", at}},
-               [&](const soci::row& row) { by_owner[text_at(row, 0)] -= integer_at(row, 1); });
+  for_each_text_row(sql_,
+                    "SELECT p.owner_id, COUNT(*) FROM follow_up_plans p WHERE p.plan_at < :before "
+                    "GROUP BY p.owner_id",
+                    {{"before", at}},
+                    [&](const TextRow& row) { by_owner[row.text(0)] += row.integer(1); });
+  for_each_text_row(sql_,
+                    "SELECT p.owner_id, COUNT(*) FROM customers c JOIN follow_up_plans p ON "
+                    "p.customer_id = c.id WHERE c.deleted = 1 AND p.plan_at < :before GROUP BY "
+                    "p.owner_id",
+                    {{"before", at}},
+                    [&](const TextRow& row) { by_owner[row.text(0)] -= row.integer(1); });
   std::vector<std::pair<std::string, long long>> counts;
   for (const auto& [owner, count] : by_owner) {
     if (count > 0) counts.emplace_back(owner, count);
@@ -453,17 +453,17 @@ void FollowUpRepository::insert_chunk(std::uint64_t attachment_id, int seq,
 }
 
 namespace {
-AttachmentRow attachment_from(const soci::row& row) {
+AttachmentRow attachment_from(const TextRow& row) {
   AttachmentRow a;
-  a.id = static_cast<std::uint64_t>(integer_at(row, 0));
-  a.follow_up_id = static_cast<std::uint64_t>(integer_at(row, 1));
-  a.customer_id = static_cast<std::uint64_t>(integer_at(row, 2));
-  a.file_name = text_at(row, 3);
-  a.content_type = text_at(row, 4);
-  a.size_bytes = integer_at(row, 5);
-  a.sha256 = text_at(row, 6);
-  a.uploader_id = text_at(row, 7);
-  a.created_at = from_micros(integer_at(row, 8));
+  a.id = static_cast<std::uint64_t>(row.integer(0));
+  a.follow_up_id = static_cast<std::uint64_t>(row.integer(1));
+  a.customer_id = static_cast<std::uint64_t>(row.integer(2));
+  a.file_name = row.text(3);
+  a.content_type = row.text(4);
+  a.size_bytes = row.integer(5);
+  a.sha256 = row.text(6);
+  a.uploader_id = row.text(7);
+  a.created_at = from_micros(row.integer(8));
   return a;
 }
 const std::string& attachment_columns() {
@@ -476,26 +476,28 @@ const std::string& attachment_columns() {
 
 std::optional<AttachmentRow> FollowUpRepository::attachment(std::uint64_t id) {
   std::optional<AttachmentRow> found;
-  for_each_row(sql_, "SELECT " + attachment_columns() + " FROM attachments WHERE id = :id",
-               {{"id", id_text(id)}}, [&](const soci::row& row) { found = attachment_from(row); });
+  for_each_text_row(sql_, "SELECT " + attachment_columns() + " FROM attachments WHERE id = :id",
+                    {{"id", id_text(id)}},
+                    [&](const TextRow& row) { found = attachment_from(row); });
   return found;
 }
 
 std::vector<AttachmentRow> FollowUpRepository::attachments_of(std::uint64_t follow_up_id) {
   std::vector<AttachmentRow> rows;
-  for_each_row(
+  for_each_text_row(
       sql_,
       "SELECT " + attachment_columns() + " FROM attachments WHERE follow_up_id = :id ORDER BY id",
       {{"id", id_text(follow_up_id)}},
-      [&](const soci::row& row) { rows.push_back(attachment_from(row)); });
+      [&](const TextRow& row) { rows.push_back(attachment_from(row)); });
   return rows;
 }
 
 std::optional<std::string> FollowUpRepository::chunk(std::uint64_t attachment_id, int seq) {
   std::optional<std::string> data;
-  for_each_row(sql_, "SELECT data FROM attachment_chunks WHERE attachment_id = :id AND seq = :seq",
-               {{"id", id_text(attachment_id)}, {"seq", std::to_string(seq)}},
-               [&](const soci::row& row) { data = crypto::base64_decode(text_at(row, 0)); });
+  for_each_text_row(sql_,
+                    "SELECT data FROM attachment_chunks WHERE attachment_id = :id AND seq = :seq",
+                    {{"id", id_text(attachment_id)}, {"seq", std::to_string(seq)}},
+                    [&](const TextRow& row) { data = crypto::base64_decode(row.text(0)); });
   return data;
 }
 
