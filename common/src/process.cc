@@ -146,8 +146,10 @@ void add_common_options(Options& options, const ProcessDefaults& defaults) {
   options.add({"max-message-bytes", "4194304", "largest gRPC message accepted or sent"});
   options.add({"grpc-max-threads", "64", "upper bound on gRPC server threads"});
   // gRPC's own defaults (1 and 2) make the sync server start and end a thread
-  // for nearly every call under concurrent load (docs/PERFORMANCE.md, services
-  // finding 2); keeping finished threads as pollers served 15-20% more reads.
+  // for nearly every call under concurrent load. Keeping finished threads as
+  // pollers served 70% more calls of a blocking no-op handler; in the services
+  // the difference was within the benchmark's noise (docs/PERFORMANCE.md,
+  // services finding 10).
   options.add({"grpc-min-pollers", "4", "idle gRPC server threads kept waiting for calls"});
   options.add({"grpc-max-pollers", "0",
                "idle gRPC server threads beyond which a thread that finished a call exits; 0 = "
