@@ -30,6 +30,26 @@ std::string request_id(const Invocation& invocation);
 // The shared flags for paging through a list.
 std::vector<FlagSpec> paging_flags();
 
+// Reads the page asked for (--page-token) and, with --all, every page after
+// it: `read(request, response)` makes one call, `take(response)` keeps the
+// page's items. Returns the token of the first page not read ("" after the
+// last page).
+template <typename Response, typename Request, typename Read, typename Take>
+std::string read_pages(const Invocation& invocation, Request& request, Read&& read, Take&& take) {
+  request.set_page_token(invocation.get("page-token"));
+  for (;;) {
+    Response response;
+    read(request, response);
+    take(response);
+    if (!invocation.has("all") || response.next_page_token().empty()) {
+      return response.next_page_token();
+    }
+    request.set_page_token(response.next_page_token());
+  }
+}
+// "more: --page-token T (or --all)" on stderr when pages were left unread.
+void note_more_pages(Context& context, const std::string& next_page_token);
+
 // The customer as "key: value" lines (show, add, update ...).
 void print_customer(Context& context, const v1::Customer& customer);
 

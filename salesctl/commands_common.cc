@@ -54,6 +54,11 @@ TimePoint time_flag(const Context& context, const Invocation& invocation, const 
   return *parsed;
 }
 
+void note_more_pages(Context& context, const std::string& next_page_token) {
+  if (!next_page_token.empty())
+    context.err() << "more: --page-token " << next_page_token << " (or --all)\n";
+}
+
 std::string request_id(const Invocation& invocation) {
   if (invocation.has("request-id")) return invocation.get("request-id");
   std::random_device device;

@@ -124,17 +124,16 @@ int list(Context& c, const Invocation& in) {
   request.set_order_by(in.get("order-by"));
   request.set_show_deleted(in.has("show-deleted"));
   request.set_page_size(integer_flag(in, "page-size", 50, 1, 500));
-  request.set_page_token(in.get("page-token"));
   std::vector<v1::Customer> customers;
-  std::string next;
-  while (true) {
-    v1::ListCustomersResponse response;
-    c.check(c.customers().ListCustomers(c.call().get(), request, &response), "customer list");
-    customers.insert(customers.end(), response.customers().begin(), response.customers().end());
-    next = response.next_page_token();
-    if (!in.has("all") || next.empty()) break;
-    request.set_page_token(next);
-  }
+  const std::string next = read_pages<v1::ListCustomersResponse>(
+      in, request,
+      [&](const auto& page_request, auto& response) {
+        c.check(c.customers().ListCustomers(c.call().get(), page_request, &response),
+                "customer list");
+      },
+      [&](const auto& response) {
+        customers.insert(customers.end(), response.customers().begin(), response.customers().end());
+      });
   if (c.json()) {
     c.out() << "{\"customers\": [";
     for (std::size_t i = 0; i < customers.size(); ++i)
@@ -152,7 +151,7 @@ int list(Context& c, const Invocation& in) {
                    customer.contact().name() + " " + customer.contact().phone()});
   }
   c.print_table(table, "no customers match");
-  if (!next.empty()) c.err() << "more: --page-token " << next << " (or --all)\n";
+  note_more_pages(c, next);
   return kExitOk;
 }
 

@@ -71,18 +71,16 @@ int talktrack_search(Context& c, const Invocation& in) {
   request.set_text(in.args.empty() ? in.get("text") : in.args[0]);
   request.set_include_retired(in.has("include-retired"));
   request.set_page_size(integer_flag(in, "page-size", 50, 1, 200));
-  request.set_page_token(in.get("page-token"));
   std::vector<v1::TalkTrack> items;
-  std::string next;
-  while (true) {
-    v1::SearchTalkTracksResponse response;
-    c.check(c.dictionaries().SearchTalkTracks(c.call().get(), request, &response),
-            "talktrack search");
-    items.insert(items.end(), response.talk_tracks().begin(), response.talk_tracks().end());
-    next = response.next_page_token();
-    if (!in.has("all") || next.empty()) break;
-    request.set_page_token(next);
-  }
+  const std::string next = read_pages<v1::SearchTalkTracksResponse>(
+      in, request,
+      [&](const auto& page_request, auto& response) {
+        c.check(c.dictionaries().SearchTalkTracks(c.call().get(), page_request, &response),
+                "talktrack search");
+      },
+      [&](const auto& response) {
+        items.insert(items.end(), response.talk_tracks().begin(), response.talk_tracks().end());
+      });
   if (c.json()) {
     c.print_json_list("talk_tracks", items);
     return kExitOk;
@@ -94,7 +92,7 @@ int talktrack_search(Context& c, const Invocation& in) {
     table.add_row({t.name(), t.question(), t.answer(), tags, t.author_id()});
   }
   c.print_table(table, "no talk tracks match");
-  if (!next.empty()) c.err() << "more: --page-token " << next << " (or --all)\n";
+  note_more_pages(c, next);
   return kExitOk;
 }
 

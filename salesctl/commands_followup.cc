@@ -94,17 +94,16 @@ int list(Context& c, const Invocation& in) {
   v1::ListFollowUpsRequest request;
   request.set_customer(Context::customer_name(in.args[0]));
   request.set_page_size(integer_flag(in, "page-size", 50, 1, 500));
-  request.set_page_token(in.get("page-token"));
   std::vector<v1::FollowUp> items;
-  std::string next;
-  while (true) {
-    v1::ListFollowUpsResponse response;
-    c.check(c.followups().ListFollowUps(c.call().get(), request, &response), "followup list");
-    items.insert(items.end(), response.follow_ups().begin(), response.follow_ups().end());
-    next = response.next_page_token();
-    if (!in.has("all") || next.empty()) break;
-    request.set_page_token(next);
-  }
+  const std::string next = read_pages<v1::ListFollowUpsResponse>(
+      in, request,
+      [&](const auto& page_request, auto& response) {
+        c.check(c.followups().ListFollowUps(c.call().get(), page_request, &response),
+                "followup list");
+      },
+      [&](const auto& response) {
+        items.insert(items.end(), response.follow_ups().begin(), response.follow_ups().end());
+      });
   if (c.json()) {
     c.print_json_list("follow_ups", items);
     return kExitOk;
@@ -120,7 +119,7 @@ int list(Context& c, const Invocation& in) {
                    stage_label(f.stage_after()), note});
   }
   c.print_table(table, "no follow-ups logged");
-  if (!next.empty()) c.err() << "more: --page-token " << next << " (or --all)\n";
+  note_more_pages(c, next);
   return kExitOk;
 }
 

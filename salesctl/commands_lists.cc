@@ -16,17 +16,16 @@ int due(Context& c, const Invocation& in) {
   v1::ListDueFollowUpsRequest request;
   request.set_owner_id(in.get("owner"));
   request.set_page_size(integer_flag(in, "page-size", 100, 1, 500));
-  request.set_page_token(in.get("page-token"));
   v1::ListDueFollowUpsResponse all;
-  while (true) {
-    v1::ListDueFollowUpsResponse response;
-    c.check(c.followups().ListDueFollowUps(c.call().get(), request, &response), "due");
-    all.mutable_overdue()->MergeFrom(response.overdue());
-    all.mutable_due_today()->MergeFrom(response.due_today());
-    all.set_next_page_token(response.next_page_token());
-    if (!in.has("all") || response.next_page_token().empty()) break;
-    request.set_page_token(response.next_page_token());
-  }
+  all.set_next_page_token(read_pages<v1::ListDueFollowUpsResponse>(
+      in, request,
+      [&](const auto& page_request, auto& response) {
+        c.check(c.followups().ListDueFollowUps(c.call().get(), page_request, &response), "due");
+      },
+      [&](const auto& response) {
+        all.mutable_overdue()->MergeFrom(response.overdue());
+        all.mutable_due_today()->MergeFrom(response.due_today());
+      }));
   if (c.json()) {
     c.print_json(all);
     return kExitOk;
@@ -41,8 +40,7 @@ int due(Context& c, const Invocation& in) {
   c.print_table(table, "nothing due today or overdue");
   if (!table.empty())
     c.out() << fmt::format("{} overdue, {} due today\n", all.overdue_size(), all.due_today_size());
-  if (!all.next_page_token().empty())
-    c.err() << "more: --page-token " << all.next_page_token() << " (or --all)\n";
+  note_more_pages(c, all.next_page_token());
   return kExitOk;
 }
 
@@ -50,17 +48,16 @@ int stalled(Context& c, const Invocation& in) {
   v1::ListStalledCustomersRequest request;
   request.set_owner_id(in.get("owner"));
   request.set_page_size(integer_flag(in, "page-size", 100, 1, 500));
-  request.set_page_token(in.get("page-token"));
   std::vector<v1::StalledCustomer> items;
-  std::string next;
-  while (true) {
-    v1::ListStalledCustomersResponse response;
-    c.check(c.followups().ListStalledCustomers(c.call().get(), request, &response), "stalled");
-    items.insert(items.end(), response.customers().begin(), response.customers().end());
-    next = response.next_page_token();
-    if (!in.has("all") || next.empty()) break;
-    request.set_page_token(next);
-  }
+  const std::string next = read_pages<v1::ListStalledCustomersResponse>(
+      in, request,
+      [&](const auto& page_request, auto& response) {
+        c.check(c.followups().ListStalledCustomers(c.call().get(), page_request, &response),
+                "stalled");
+      },
+      [&](const auto& response) {
+        items.insert(items.end(), response.customers().begin(), response.customers().end());
+      });
   if (c.json()) {
     c.print_json_list("customers", items);
     return kExitOk;
@@ -71,7 +68,7 @@ int stalled(Context& c, const Invocation& in) {
                    c.time().format(s.last_contact_time()), std::to_string(s.idle_days()),
                    std::to_string(s.threshold_days())});
   c.print_table(table, "no stalled customers");
-  if (!next.empty()) c.err() << "more: --page-token " << next << " (or --all)\n";
+  note_more_pages(c, next);
   return kExitOk;
 }
 
@@ -79,17 +76,16 @@ int hot(Context& c, const Invocation& in) {
   v1::ListHighIntentCustomersRequest request;
   request.set_owner_id(in.get("owner"));
   request.set_page_size(integer_flag(in, "page-size", 100, 1, 500));
-  request.set_page_token(in.get("page-token"));
   std::vector<v1::FollowUpPlan> items;
-  std::string next;
-  while (true) {
-    v1::ListHighIntentCustomersResponse response;
-    c.check(c.followups().ListHighIntentCustomers(c.call().get(), request, &response), "hot");
-    items.insert(items.end(), response.customers().begin(), response.customers().end());
-    next = response.next_page_token();
-    if (!in.has("all") || next.empty()) break;
-    request.set_page_token(next);
-  }
+  const std::string next = read_pages<v1::ListHighIntentCustomersResponse>(
+      in, request,
+      [&](const auto& page_request, auto& response) {
+        c.check(c.followups().ListHighIntentCustomers(c.call().get(), page_request, &response),
+                "hot");
+      },
+      [&](const auto& response) {
+        items.insert(items.end(), response.customers().begin(), response.customers().end());
+      });
   if (c.json()) {
     c.print_json_list("customers", items);
     return kExitOk;
@@ -99,7 +95,7 @@ int hot(Context& c, const Invocation& in) {
     table.add_row({p.customer_display_name(), p.customer(), p.owner_id(),
                    p.has_plan_time() ? c.time().format(p.plan_time()) : "（未计划）", p.action()});
   c.print_table(table, "no high-intention customers");
-  if (!next.empty()) c.err() << "more: --page-token " << next << " (or --all)\n";
+  note_more_pages(c, next);
   return kExitOk;
 }
 
