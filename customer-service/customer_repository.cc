@@ -9,7 +9,6 @@
 #include "salesfollow/common/sql_util.h"
 
 namespace salesfollow::customer_service {
-namespace {
 
 const std::string& customer_columns() {
   static const std::string columns = fmt::format(
@@ -24,6 +23,8 @@ const std::string& customer_columns() {
       micros_of("c.updated_at"));
   return columns;
 }
+
+namespace {
 
 std::vector<std::string> split_tags(const std::string& joined) {
   std::vector<std::string> tags;

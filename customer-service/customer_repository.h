@@ -33,6 +33,10 @@ struct ListSpec {
   int limit = 50;
 };
 
+// The columns every customer read selects, in record_from_row's order (also
+// what the load benchmark's floor sends: bench/services).
+const std::string& customer_columns();
+
 class CustomerRepository {
  public:
   explicit CustomerRepository(soci::session& sql) : sql_(sql) {}

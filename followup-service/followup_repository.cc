@@ -8,6 +8,15 @@
 #include "salesfollow/common/sql_util.h"
 
 namespace salesfollow::followup_service {
+
+const std::string& plan_columns() {
+  static const std::string columns = fmt::format(
+      "c.id, {}, COALESCE(p.action, ''), COALESCE(p.recommended, 0), COALESCE(p.planner_id, ''), "
+      "c.display_name, c.owner_id, c.stage",
+      micros_of("p.plan_at"));
+  return columns;
+}
+
 namespace {
 
 using Params = SqlParams;
@@ -42,13 +51,6 @@ FollowUpRow follow_up_from(const TextRow& row) {
 
 // Plan columns joined with the customer: p.customer_id, plan_at, action,
 // recommended, planner_id, display_name, owner_id, stage.
-const std::string& plan_columns() {
-  static const std::string columns = fmt::format(
-      "c.id, {}, COALESCE(p.action, ''), COALESCE(p.recommended, 0), COALESCE(p.planner_id, ''), "
-      "c.display_name, c.owner_id, c.stage",
-      micros_of("p.plan_at"));
-  return columns;
-}
 
 PlanRow plan_from(const TextRow& row, std::size_t first = 0) {
   PlanRow p;

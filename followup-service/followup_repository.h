@@ -81,6 +81,10 @@ struct ListScope {
   std::string owner_id;
 };
 
+// The columns of a plan row (plan_from's order; also the load benchmark's
+// floor: bench/services).
+const std::string& plan_columns();
+
 class FollowUpRepository {
  public:
   explicit FollowUpRepository(soci::session& sql) : sql_(sql) {}

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 
+#include "customer_repository.h"
+#include "salesfollow/common/sql_util.h"
 #include "salesfollow/v1/customer.grpc.pb.h"
 #include "scenarios.h"
 
@@ -17,24 +19,7 @@ namespace {
 
 using Stub = v1::CustomerService::Stub;
 
-std::string micros_of(const std::string& column) {
-  return fmt::format("CAST(UNIX_TIMESTAMP({}) * 1000000 AS SIGNED)", column);
-}
-
-// customer_repository.cc customer_columns(), verbatim.
-const std::string& customer_columns() {
-  static const std::string columns = fmt::format(
-      "c.id, c.display_name, c.name_key, c.industry, c.source, c.contact_name_enc, "
-      "c.contact_name_masked, c.contact_title, c.phone_enc, c.phone_masked, c.phone_bidx, "
-      "c.email_enc, c.email_masked, c.email_bidx, c.wechat_enc, c.wechat_masked, "
-      "DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.need_description, c.company_size, "
-      "c.notes, c.owner_id, c.team_id, c.stage, {}, c.deleted, {}, c.created_by, {}, {}, "
-      "c.version, (SELECT GROUP_CONCAT(t.tag ORDER BY t.tag SEPARATOR ',') "
-      "FROM customer_need_tags t WHERE t.customer_id = c.id)",
-      micros_of("c.stage_changed_at"), micros_of("c.deleted_at"), micros_of("c.created_at"),
-      micros_of("c.updated_at"));
-  return columns;
-}
+using customer_service::customer_columns;  // the repository's own list
 
 constexpr const char* kInsertCustomer =
     "INSERT INTO customers (display_name, name_key, industry, source, contact_name_enc, "
@@ -58,7 +43,9 @@ struct NewCustomer {
 class CustomerMaker {
  public:
   CustomerMaker(const Context& context, int client, const char* tag)
-      : context_(context), client_(client), tag_(tag),
+      : context_(context),
+        client_(client),
+        tag_(tag),
         gen_(std::hash<std::string>{}(context.nonce + tag) + static_cast<std::uint64_t>(client)) {}
 
   NewCustomer next() {
@@ -170,26 +157,33 @@ class CreateFloor : public Worker {
     const std::string now = utc_datetime(std::chrono::system_clock::now());
     const std::string rid = db_.quote(c.request_id);
     // run_idempotent: the stored answer, then the claim inside the transaction.
-    db_.rows("SELECT request_hash, response FROM idempotency_keys WHERE method = "
-             "'CreateCustomer' AND request_id = " + rid);
+    db_.rows(
+        "SELECT request_hash, response FROM idempotency_keys WHERE method = "
+        "'CreateCustomer' AND request_id = " +
+        rid);
     db_.exec("BEGIN");
     try {
-      db_.exec("INSERT INTO idempotency_keys (method, request_id, request_hash, caller_id, "
-               "response, created_at) VALUES ('CreateCustomer', " + rid + ", " +
-               db_.quote(fake_hex(gen, 64)) + ", " + db_.quote(rep_.user) + ", '', " +
-               db_.quote(now) + ")");
+      db_.exec(
+          "INSERT INTO idempotency_keys (method, request_id, request_hash, caller_id, "
+          "response, created_at) VALUES ('CreateCustomer', " +
+          rid + ", " + db_.quote(fake_hex(gen, 64)) + ", " + db_.quote(rep_.user) + ", '', " +
+          db_.quote(now) + ")");
       // check_dictionaries
       const auto live = [&](const char* kind, const std::string& code) {
-        db_.rows(fmt::format("SELECT COUNT(*) FROM dictionary_entries WHERE kind = '{}' AND code = "
-                             "{} AND retired_at IS NULL", kind, db_.quote(code)));
+        db_.rows(
+            fmt::format("SELECT COUNT(*) FROM dictionary_entries WHERE kind = '{}' AND code = "
+                        "{} AND retired_at IS NULL",
+                        kind, db_.quote(code)));
       };
       live("industry", p.industry());
       live("source", p.source());
       for (const auto& tag : p.need_tags()) live("need_tag", tag);
       // check_not_duplicate: one locking probe per key
       const auto probe = [&](const char* column, const std::string& value) {
-        db_.rows(fmt::format("SELECT id FROM customers WHERE {} = {} AND deleted = 0 AND id <> 0 "
-                             "ORDER BY id LIMIT 1 FOR UPDATE", column, db_.quote(value)));
+        db_.rows(
+            fmt::format("SELECT id FROM customers WHERE {} = {} AND deleted = 0 AND id <> 0 "
+                        "ORDER BY id LIMIT 1 FOR UPDATE",
+                        column, db_.quote(value)));
       };
       probe("name_key", p.display_name());
       if (!p.contact().phone().empty()) probe("phone_bidx", fake_hex(gen, 32));
@@ -201,17 +195,17 @@ class CreateFloor : public Worker {
         tags += fmt::format("{}({}, {})", tags.empty() ? "" : ",", id, db_.quote(tag));
       }
       db_.exec("INSERT INTO customer_need_tags (customer_id, tag) VALUES " + tags);
-      db_.exec(fmt::format("INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, "
-                           "loss_reason, loss_note, actor_id, owner_id, team_id, created_at) "
-                           "VALUES ({}, NULL, 1, 'created', NULL, '', {}, {}, {}, {})",
-                           id, db_.quote(rep_.user), db_.quote(rep_.user), db_.quote(rep_.team),
-                           db_.quote(now)));
+      db_.exec(fmt::format(
+          "INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, "
+          "loss_reason, loss_note, actor_id, owner_id, team_id, created_at) "
+          "VALUES ({}, NULL, 1, 'created', NULL, '', {}, {}, {}, {})",
+          id, db_.quote(rep_.user), db_.quote(rep_.user), db_.quote(rep_.team), db_.quote(now)));
       db_.last_insert_id();
-      db_.exec(fmt::format("INSERT INTO owner_events (customer_id, from_owner, to_owner, "
-                           "from_team, to_team, reason, actor_id, created_at) VALUES ({}, NULL, "
-                           "{}, NULL, {}, 'created', {}, {})",
-                           id, db_.quote(rep_.user), db_.quote(rep_.team), db_.quote(rep_.user),
-                           db_.quote(now)));
+      db_.exec(fmt::format(
+          "INSERT INTO owner_events (customer_id, from_owner, to_owner, "
+          "from_team, to_team, reason, actor_id, created_at) VALUES ({}, NULL, "
+          "{}, NULL, {}, 'created', {}, {})",
+          id, db_.quote(rep_.user), db_.quote(rep_.team), db_.quote(rep_.user), db_.quote(now)));
       db_.exec("UPDATE idempotency_keys SET response = " + db_.quote(fake_sealed(gen, 420)) +
                " WHERE method = 'CreateCustomer' AND request_id = " + rid);
       db_.exec("COMMIT");
@@ -256,14 +250,15 @@ class GetWorker : public Worker {
 class GetFloor : public Worker {
  public:
   GetFloor(const Context& context, int client)
-      : rep_(rep_of(context, client)), db_(context.db),
+      : rep_(rep_of(context, client)),
+        db_(context.db),
         gen_(static_cast<std::uint64_t>(client) * 7919 + 1) {}
   void call() override {
     const auto id = rep_.customers[static_cast<std::size_t>(
         gen_.uniform(0, static_cast<int>(rep_.customers.size()) - 1))];
     // SOCI binds the id as a string parameter: WHERE c.id = '123'.
-    const auto rows =
-        db_.rows(fmt::format("SELECT {} FROM customers c WHERE c.id = '{}'", customer_columns(), id));
+    const auto rows = db_.rows(
+        fmt::format("SELECT {} FROM customers c WHERE c.id = '{}'", customer_columns(), id));
     if (rows.size() != 1) throw std::runtime_error("GetCustomer floor: row not found");
   }
 
@@ -314,7 +309,7 @@ class ListFloor : public Worker {
 };
 
 // ---------------------------------------------------------------- ImportCustomers
-constexpr int kImportMessageRows = 500;   // rows per stream message
+constexpr int kImportMessageRows = 500;       // rows per stream message
 constexpr std::size_t kFloorBatchRows = 500;  // customer_import.cc kBatchRows
 
 class ImportWorker : public Worker {
@@ -322,7 +317,8 @@ class ImportWorker : public Worker {
   ImportWorker(const Context& context, int client, long long rows)
       : rep_(rep_of(context, client)),
         stub_(v1::CustomerService::NewStub(client_channel(context.customer_address, client))),
-        maker_(context, client, "im"), rows_(rows) {}
+        maker_(context, client, "im"),
+        rows_(rows) {}
   void call() override {
     grpc::ClientContext call;
     prepare(call, rep_.token);
@@ -343,9 +339,9 @@ class ImportWorker : public Worker {
     writer->WritesDone();
     check(writer->Finish(), "ImportCustomers");
     if (response.created() != rows_) {
-      throw std::runtime_error(fmt::format("ImportCustomers: created {} of {} rows ({} dup, {} invalid)",
-                                           response.created(), rows_, response.duplicates(),
-                                           response.invalid()));
+      throw std::runtime_error(
+          fmt::format("ImportCustomers: created {} of {} rows ({} dup, {} invalid)",
+                      response.created(), rows_, response.duplicates(), response.invalid()));
     }
   }
 
@@ -359,7 +355,10 @@ class ImportWorker : public Worker {
 class ImportFloor : public Worker {
  public:
   ImportFloor(const Context& context, int client, long long rows)
-      : rep_(rep_of(context, client)), db_(context.db), maker_(context, client, "fi"), rows_(rows) {}
+      : rep_(rep_of(context, client)),
+        db_(context.db),
+        maker_(context, client, "fi"),
+        rows_(rows) {}
   void call() override {
     // One transaction; per batch of 500 rows one multi-row INSERT each into
     // customers, customer_need_tags, stage_events and owner_events.
@@ -394,11 +393,14 @@ class ImportFloor : public Worker {
                                 db_.quote(rep_.user), db_.quote(now));
         }
         db_.exec("INSERT INTO customer_need_tags (customer_id, tag) VALUES " + tags);
-        db_.exec("INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, "
-                 "loss_reason, loss_note, actor_id, owner_id, team_id, created_at) VALUES " +
-                 stages);
-        db_.exec("INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, "
-                 "to_team, reason, actor_id, created_at) VALUES " + owners);
+        db_.exec(
+            "INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, "
+            "loss_reason, loss_note, actor_id, owner_id, team_id, created_at) VALUES " +
+            stages);
+        db_.exec(
+            "INSERT INTO owner_events (customer_id, from_owner, to_owner, from_team, "
+            "to_team, reason, actor_id, created_at) VALUES " +
+            owners);
       }
       db_.exec("COMMIT");
     } catch (...) {
@@ -423,8 +425,8 @@ WorkerFactory factory(const Context& context) {
 
 std::vector<Scenario> customer_scenarios(const Context& context, long long import_rows) {
   std::vector<Scenario> s;
-  s.push_back({"CreateCustomer", "write", factory<CreateWorker>(context),
-               factory<CreateFloor>(context)});
+  s.push_back(
+      {"CreateCustomer", "write", factory<CreateWorker>(context), factory<CreateFloor>(context)});
   s.push_back({"GetCustomer", "read", factory<GetWorker>(context), factory<GetFloor>(context)});
   s.push_back({"ListCustomers", "read", factory<ListWorker>(context), factory<ListFloor>(context)});
   s.push_back({"ImportCustomers", "import",

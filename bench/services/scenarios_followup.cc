@@ -9,6 +9,9 @@
 
 #include <chrono>
 
+#include "customer_repository.h"
+#include "followup_repository.h"
+#include "salesfollow/common/sql_util.h"
 #include "salesfollow/v1/followup.grpc.pb.h"
 #include "scenarios.h"
 
@@ -17,41 +20,22 @@ namespace {
 
 using Stub = v1::FollowUpService::Stub;
 
-std::string micros_of(const std::string& column) {
-  return fmt::format("CAST(UNIX_TIMESTAMP({}) * 1000000 AS SIGNED)", column);
-}
-
-const std::string& plan_columns() {
-  static const std::string columns = fmt::format(
-      "c.id, {}, COALESCE(p.action, ''), COALESCE(p.recommended, 0), COALESCE(p.planner_id, ''), "
-      "c.display_name, c.owner_id, c.stage",
-      micros_of("p.plan_at"));
-  return columns;
-}
-
-const std::string& customer_columns_for_update() {
-  static const std::string columns = fmt::format(
-      "c.id, c.display_name, c.name_key, c.industry, c.source, c.contact_name_enc, "
-      "c.contact_name_masked, c.contact_title, c.phone_enc, c.phone_masked, c.phone_bidx, "
-      "c.email_enc, c.email_masked, c.email_bidx, c.wechat_enc, c.wechat_masked, "
-      "DATE_FORMAT(c.first_contact_date, '%Y-%m-%d'), c.need_description, c.company_size, "
-      "c.notes, c.owner_id, c.team_id, c.stage, {}, c.deleted, {}, c.created_by, {}, {}, "
-      "c.version, (SELECT GROUP_CONCAT(t.tag ORDER BY t.tag SEPARATOR ',') "
-      "FROM customer_need_tags t WHERE t.customer_id = c.id)",
-      micros_of("c.stage_changed_at"), micros_of("c.deleted_at"), micros_of("c.created_at"),
-      micros_of("c.updated_at"));
-  return columns;
-}
+// The repositories' own column lists.
+using customer_service::customer_columns;
+using followup_service::plan_columns;
 
 // The customers of one client, with their stages as this client changed them.
 class CustomerCursor {
  public:
   CustomerCursor(const Context& context, int client)
-      : rep_(rep_of(context, client)), indexes_(slice_of(context, client)),
+      : rep_(rep_of(context, client)),
+        indexes_(slice_of(context, client)),
         stages_(rep_.stages),
-        gen_(std::hash<std::string>{}(context.nonce) + static_cast<std::uint64_t>(client) * 104729U) {}
+        gen_(std::hash<std::string>{}(context.nonce) +
+             static_cast<std::uint64_t>(client) * 104729U) {}
   std::size_t pick() {
-    return indexes_[static_cast<std::size_t>(gen_.uniform(0, static_cast<int>(indexes_.size()) - 1))];
+    return indexes_[static_cast<std::size_t>(
+        gen_.uniform(0, static_cast<int>(indexes_.size()) - 1))];
   }
   std::uint64_t id(std::size_t i) const { return rep_.customers[i]; }
   int stage(std::size_t i) const { return stages_[i]; }
@@ -75,7 +59,9 @@ class CustomerCursor {
 class LogWorker : public Worker {
  public:
   LogWorker(const Context& context, int client)
-      : context_(context), client_(client), cursor_(context, client),
+      : context_(context),
+        client_(client),
+        cursor_(context, client),
         stub_(v1::FollowUpService::NewStub(client_channel(context.followup_address, client))) {}
   void call() override {
     const std::size_t i = cursor_.pick();
@@ -145,12 +131,16 @@ class LogFloor : public Worker {
     const std::string now = db_.quote(utc_datetime(now_tp));
     const std::string happened = db_.quote(utc_datetime(now_tp - std::chrono::hours(1)));
     // accessible_customer
-    db_.rows(fmt::format("SELECT id, display_name, owner_id, team_id, DATE_FORMAT("
-                         "first_contact_date, '%Y-%m-%d'), stage, deleted FROM customers WHERE "
-                         "id = '{}'", id));
+    db_.rows(
+        fmt::format("SELECT id, display_name, owner_id, team_id, DATE_FORMAT("
+                    "first_contact_date, '%Y-%m-%d'), stage, deleted FROM customers WHERE "
+                    "id = '{}'",
+                    id));
     // the stored answer, looked up before the stage change
-    db_.rows("SELECT request_hash, response FROM idempotency_keys WHERE method = 'LogFollowUp' "
-             "AND request_id = " + rid);
+    db_.rows(
+        "SELECT request_hash, response FROM idempotency_keys WHERE method = 'LogFollowUp' "
+        "AND request_id = " +
+        rid);
     int stage_after = cursor_.stage(i);
     std::string stage_event;
     if (gen.uniform(0, 9) == 0) {
@@ -160,13 +150,17 @@ class LogFloor : public Worker {
       cursor_.set_stage(i, target);
     }
     // run_idempotent
-    db_.rows("SELECT request_hash, response FROM idempotency_keys WHERE method = 'LogFollowUp' "
-             "AND request_id = " + rid);
+    db_.rows(
+        "SELECT request_hash, response FROM idempotency_keys WHERE method = 'LogFollowUp' "
+        "AND request_id = " +
+        rid);
     db_.exec("BEGIN");
     try {
-      db_.exec("INSERT INTO idempotency_keys (method, request_id, request_hash, caller_id, "
-               "response, created_at) VALUES ('LogFollowUp', " + rid + ", " +
-               db_.quote(fake_hex(gen, 64)) + ", " + db_.quote(rep.user) + ", '', " + now + ")");
+      db_.exec(
+          "INSERT INTO idempotency_keys (method, request_id, request_hash, caller_id, "
+          "response, created_at) VALUES ('LogFollowUp', " +
+          rid + ", " + db_.quote(fake_hex(gen, 64)) + ", " + db_.quote(rep.user) + ", '', " + now +
+          ")");
       db_.exec(fmt::format(
           "INSERT INTO follow_ups (customer_id, happened_at, logged_at, late, follower_id, "
           "logger_id, channel, scenario, content, feedback, next_action, stage_after, "
@@ -176,14 +170,18 @@ class LogFloor : public Worker {
           db_.quote("客户对方案比较满意，希望下周给出正式报价。"),
           db_.quote("3天内发送3个参考案例"), stage_after, db_.quote(stage_event)));
       db_.last_insert_id();
-      db_.exec(fmt::format("INSERT INTO customer_activity (customer_id, last_follow_up_at) VALUES "
-                           "({}, {}) ON DUPLICATE KEY UPDATE last_follow_up_at = GREATEST("
-                           "last_follow_up_at, VALUES(last_follow_up_at))", id, happened));
-      db_.rows("SELECT potential_days, intention_days, high_intention_days, won_days, lost_days, "
-               "stalled_factor, updated_by, " + micros_of("updated_at") +
-               " FROM cadence_policies WHERE team_id = " + db_.quote(rep.team));
-      db_.rows(fmt::format("SELECT interval_days FROM customer_cadences WHERE customer_id = '{}'",
-                           id));
+      db_.exec(
+          fmt::format("INSERT INTO customer_activity (customer_id, last_follow_up_at) VALUES "
+                      "({}, {}) ON DUPLICATE KEY UPDATE last_follow_up_at = GREATEST("
+                      "last_follow_up_at, VALUES(last_follow_up_at))",
+                      id, happened));
+      db_.rows(
+          "SELECT potential_days, intention_days, high_intention_days, won_days, lost_days, "
+          "stalled_factor, updated_by, " +
+          micros_of("updated_at") +
+          " FROM cadence_policies WHERE team_id = " + db_.quote(rep.team));
+      db_.rows(
+          fmt::format("SELECT interval_days FROM customer_cadences WHERE customer_id = '{}'", id));
       const auto plan_at = now_tp - std::chrono::hours(1) + std::chrono::hours(24 * 3);
       db_.exec(fmt::format(
           "INSERT INTO follow_up_plans (customer_id, owner_id, team_id, plan_at, action, "
@@ -192,10 +190,12 @@ class LogFloor : public Worker {
           "owner_id = VALUES(owner_id), team_id = VALUES(team_id), plan_at = VALUES(plan_at), "
           "action = VALUES(action), recommended = VALUES(recommended), "
           "planner_id = VALUES(planner_id), updated_at = VALUES(updated_at), reminded = 0",
-          db_.quote(utc_datetime(plan_at)), db_.quote("3天内发送3个参考案例"),
-          db_.quote(rep.user), now, id));
-      db_.rows(fmt::format("SELECT {} FROM customers c JOIN follow_up_plans p ON p.customer_id = "
-                           "c.id WHERE c.id = '{}'", plan_columns(), id));
+          db_.quote(utc_datetime(plan_at)), db_.quote("3天内发送3个参考案例"), db_.quote(rep.user),
+          now, id));
+      db_.rows(
+          fmt::format("SELECT {} FROM customers c JOIN follow_up_plans p ON p.customer_id = "
+                      "c.id WHERE c.id = '{}'",
+                      plan_columns(), id));
       db_.exec("UPDATE idempotency_keys SET response = " + db_.quote(fake_sealed(gen, 380)) +
                " WHERE method = 'LogFollowUp' AND request_id = " + rid);
       db_.exec("COMMIT");
@@ -212,24 +212,31 @@ class LogFloor : public Worker {
     auto& gen = cursor_.gen();
     const auto& rep = cursor_.rep();
     const std::string crid = db_.quote("followup:" + rid.substr(1, rid.size() - 2));
-    db_.rows("SELECT request_hash, response FROM idempotency_keys WHERE method = "
-             "'ChangeCustomerStage' AND request_id = " + crid);
+    db_.rows(
+        "SELECT request_hash, response FROM idempotency_keys WHERE method = "
+        "'ChangeCustomerStage' AND request_id = " +
+        crid);
     db_.exec("BEGIN");
     try {
-      db_.exec("INSERT INTO idempotency_keys (method, request_id, request_hash, caller_id, "
-               "response, created_at) VALUES ('ChangeCustomerStage', " + crid + ", " +
-               db_.quote(fake_hex(gen, 64)) + ", " + db_.quote(rep.user) + ", '', " + now + ")");
-      const auto row = db_.rows(fmt::format("SELECT {} FROM customers c WHERE c.id = '{}' FOR UPDATE",
-                                            customer_columns_for_update(), id));
+      db_.exec(
+          "INSERT INTO idempotency_keys (method, request_id, request_hash, caller_id, "
+          "response, created_at) VALUES ('ChangeCustomerStage', " +
+          crid + ", " + db_.quote(fake_hex(gen, 64)) + ", " + db_.quote(rep.user) + ", '', " + now +
+          ")");
+      const auto row = db_.rows(fmt::format(
+          "SELECT {} FROM customers c WHERE c.id = '{}' FOR UPDATE", customer_columns(), id));
       if (row.empty()) throw std::runtime_error("floor: customer not found");
       const int from = std::stoi(row.front()[22]);
-      db_.exec(fmt::format("UPDATE customers SET stage = {}, stage_changed_at = {}, updated_at = "
-                           "{}, version = version + 1 WHERE id = {}", target, now, now, id));
-      db_.exec(fmt::format("INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, "
-                           "loss_reason, loss_note, actor_id, owner_id, team_id, created_at) "
-                           "VALUES ({}, {}, {}, {}, NULL, '', {}, {}, {}, {})",
-                           id, from, target, db_.quote("客户认可方案，进入下一阶段"),
-                           db_.quote(rep.user), db_.quote(rep.user), db_.quote(rep.team), now));
+      db_.exec(
+          fmt::format("UPDATE customers SET stage = {}, stage_changed_at = {}, updated_at = "
+                      "{}, version = version + 1 WHERE id = {}",
+                      target, now, now, id));
+      db_.exec(
+          fmt::format("INSERT INTO stage_events (customer_id, from_stage, to_stage, reason, "
+                      "loss_reason, loss_note, actor_id, owner_id, team_id, created_at) "
+                      "VALUES ({}, {}, {}, {}, NULL, '', {}, {}, {}, {})",
+                      id, from, target, db_.quote("客户认可方案，进入下一阶段"),
+                      db_.quote(rep.user), db_.quote(rep.user), db_.quote(rep.team), now));
       const auto event = std::to_string(db_.last_insert_id());
       db_.exec("UPDATE idempotency_keys SET response = " + db_.quote(fake_sealed(gen, 700)) +
                " WHERE method = 'ChangeCustomerStage' AND request_id = " + crid);
@@ -275,11 +282,12 @@ class DueFloor : public Worker {
     // due_plans for a rep: scope owner and only_owner, before tomorrow's start.
     const std::string owner = db_.quote(rep_.user);
     const auto before = utc_datetime(std::chrono::system_clock::now() + std::chrono::hours(12));
-    db_.rows(fmt::format("SELECT {} FROM follow_up_plans p JOIN customers c ON c.id = "
-                         "p.customer_id WHERE c.deleted = 0 AND p.plan_at < '{}' AND c.owner_id = "
-                         "{} AND c.owner_id = {} AND p.owner_id = {} AND p.owner_id = {} "
-                         "ORDER BY p.plan_at, p.customer_id LIMIT 51",
-                         plan_columns(), before, owner, owner, owner, owner));
+    db_.rows(
+        fmt::format("SELECT {} FROM follow_up_plans p JOIN customers c ON c.id = "
+                    "p.customer_id WHERE c.deleted = 0 AND p.plan_at < '{}' AND c.owner_id = "
+                    "{} AND c.owner_id = {} AND p.owner_id = {} AND p.owner_id = {} "
+                    "ORDER BY p.plan_at, p.customer_id LIMIT 51",
+                    plan_columns(), before, owner, owner, owner, owner));
   }
 
  private:
